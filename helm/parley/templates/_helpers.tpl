@@ -1,0 +1,219 @@
+{{/*
+Chart name, overridable with nameOverride. Truncated to 63 characters (the DNS label limit).
+*/}}
+{{- define "parley.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified release prefix of every resource name, truncated to 63 characters.
+If the release name already contains the chart name it is used as is.
+*/}}
+{{- define "parley.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of a per-component resource: "<fullname>-<component>". The prefix is shortened so that the
+component suffix always survives and the result stays within 63 characters, so two components
+never truncate to the same name.
+Usage: include "parley.componentName" (dict "root" $ "component" "gateway")
+*/}}
+{{- define "parley.componentName" -}}
+{{- $component := .component | trunc 40 }}
+{{- $prefix := include "parley.fullname" .root | trunc (int (sub 62 (len $component))) | trimSuffix "-" }}
+{{- printf "%s-%s" $prefix $component }}
+{{- end }}
+
+{{/*
+Chart name and version, as used by the helm.sh/chart label.
+*/}}
+{{- define "parley.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels on every resource of the release.
+*/}}
+{{- define "parley.labels" -}}
+helm.sh/chart: {{ include "parley.chart" . }}
+{{ include "parley.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Labels that identify the release's pods (immutable once a Deployment exists).
+*/}}
+{{- define "parley.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "parley.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels of one component (gateway, inference, ...): the release labels plus component and part-of.
+Usage: include "parley.componentLabels" (dict "root" $ "component" "gateway")
+*/}}
+{{- define "parley.componentLabels" -}}
+{{ include "parley.labels" .root }}
+app.kubernetes.io/component: {{ .component | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/part-of: parley
+{{- end }}
+
+{{/*
+Selector labels of one component.
+Usage: include "parley.componentSelectorLabels" (dict "root" $ "component" "gateway")
+*/}}
+{{- define "parley.componentSelectorLabels" -}}
+{{ include "parley.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Effective settings of one service: .Values.defaults with .Values.services.<name> merged over it
+(maps merge key by key, lists and scalars replace). Returned as YAML; read it with fromYaml.
+Usage: include "parley.service" (dict "root" $ "name" "gateway") | fromYaml
+*/}}
+{{- define "parley.service" -}}
+{{- $defaults := deepCopy (default (dict) .root.Values.defaults) }}
+{{- $overrides := deepCopy (default (dict) (index .root.Values.services .name)) }}
+{{- toYaml (mergeOverwrite $defaults $overrides) }}
+{{- end }}
+
+{{/*
+Whether a service is enabled ("true" or "").
+Usage: include "parley.enabled" (dict "root" $ "name" "inference")
+*/}}
+{{- define "parley.enabled" -}}
+{{- $svc := index .root.Values.services .name }}
+{{- if and $svc $svc.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+Container image of a service: [registry/][repository/]<image.name or parley-<service>>:<tag>.
+Usage: include "parley.image" (dict "root" $ "name" "gateway" "svc" $svc)
+*/}}
+{{- define "parley.image" -}}
+{{- $img := .root.Values.image }}
+{{- $own := default (dict) .svc.image }}
+{{- $name := default (printf "parley-%s" .name) $own.name }}
+{{- $tag := default (default .root.Chart.AppVersion $img.tag) $own.tag }}
+{{- $parts := list }}
+{{- with $img.registry }}{{ $parts = append $parts (trimSuffix "/" .) }}{{ end }}
+{{- with $img.repository }}{{ $parts = append $parts (trimAll "/" .) }}{{ end }}
+{{- $parts = append $parts $name }}
+{{- printf "%s:%s" (join "/" $parts) (toString $tag) }}
+{{- end }}
+
+{{/*
+Name of the Secret that holds the admin key.
+*/}}
+{{- define "parley.secretName" -}}
+{{- if .Values.secrets.existingSecret }}
+{{- .Values.secrets.existingSecret }}
+{{- else }}
+{{- include "parley.componentName" (dict "root" . "component" "secrets") }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the ServiceAccount the pods run as.
+*/}}
+{{- define "parley.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "parley.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the PersistentVolumeClaim of the inference model cache.
+*/}}
+{{- define "parley.modelCacheClaim" -}}
+{{- if .Values.models.cache.persistence.existingClaim }}
+{{- .Values.models.cache.persistence.existingClaim }}
+{{- else }}
+{{- include "parley.componentName" (dict "root" . "component" "model-cache") }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment variable name fragment of a model id, following MicroProfile Config's mapping
+(every character other than a letter or digit becomes "_", then upper case):
+"llama-3.2-1b" -> "LLAMA_3_2_1B".
+*/}}
+{{- define "parley.modelEnvId" -}}
+{{- regexReplaceAll "[^A-Za-z0-9]" . "_" | upper }}
+{{- end }}
+
+{{/*
+gRPC target of a service, as its clients dial it: the headless Service resolved by DNS, so the
+client's round_robin policy spreads calls over every ready pod.
+Usage: include "parley.grpcTarget" (dict "root" $ "name" "inference")
+*/}}
+{{- define "parley.grpcTarget" -}}
+{{- $svc := include "parley.service" . | fromYaml }}
+{{- printf "dns:///%s:%v" (include "parley.componentName" (dict "root" .root "component" .name)) (int $svc.ports.grpc) }}
+{{- end }}
+
+{{/*
+Non-secret environment of a service (the data of its ConfigMap), as YAML.
+Usage: include "parley.configData" (dict "root" $ "name" "gateway")
+*/}}
+{{- define "parley.configData" -}}
+{{- $root := .root }}
+{{- $name := .name }}
+{{- $svc := include "parley.service" . | fromYaml }}
+{{- /* Liberty listens on every interface (its server.xml default is loopback only). */ -}}
+HTTP_HOST: "*"
+HTTP_PORT: {{ $svc.ports.http | int | quote }}
+{{- with $svc.ports.grpc }}
+PARLEY_GRPC_PORT: {{ . | int | quote }}
+{{- end }}
+{{- if eq $name "gateway" }}
+{{- if include "parley.enabled" (dict "root" $root "name" "inference") }}
+PARLEY_INFERENCE_TARGET: {{ include "parley.grpcTarget" (dict "root" $root "name" "inference") | quote }}
+{{- end }}
+{{- if $svc.mountAdminKey }}
+PARLEY_GATEWAY_ADMIN_KEY_FILE: "/etc/parley/secrets/admin-key"
+{{- end }}
+{{- end }}
+{{- if eq $name "inference" }}
+{{- $models := $root.Values.models }}
+PARLEY_INFERENCE_MODELS: {{ keys $models.served | sortAlpha | join "," | quote }}
+{{- range $id := keys $models.served | sortAlpha }}
+{{- $model := index $models.served $id }}
+{{- $envId := include "parley.modelEnvId" $id }}
+{{- if $model.path }}
+PARLEY_INFERENCE_MODEL_{{ $envId }}_PATH: {{ $model.path | quote }}
+{{- else if and $model.url $model.sha256 }}
+PARLEY_INFERENCE_MODEL_{{ $envId }}_URL: {{ $model.url | quote }}
+PARLEY_INFERENCE_MODEL_{{ $envId }}_SHA256: {{ $model.sha256 | lower | quote }}
+{{- else }}
+{{- fail (printf "models.served.%s needs either path, or url and sha256" $id) }}
+{{- end }}
+{{- end }}
+PARLEY_INFERENCE_CACHE_DIR: {{ $models.cache.mountPath | quote }}
+{{- if gt (int $models.threads) 0 }}
+PARLEY_INFERENCE_THREADS: {{ $models.threads | int | quote }}
+{{- end }}
+{{- if gt (int $models.slots) 0 }}
+PARLEY_INFERENCE_SLOTS: {{ $models.slots | int | quote }}
+{{- end }}
+{{- end }}
+{{- range $key, $value := $svc.env }}
+{{ $key }}: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,76 @@
+package io.parley.common.grpc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one mapping between service errors and gRPC statuses. Servers describe a failure with {@link
+ * #toException}; clients read it back with {@link #parse}. The reason travels as a {@code
+ * google.rpc.ErrorInfo} in the status details, so no error text is parsed.
+ */
+public final class GrpcErrors {
+
+  /** ErrorInfo domain of every Parley error. */
+  public static final String DOMAIN = "parley.io";
+
+  /** Metadata key: the request field at fault. */
+  public static final String PARAM = "param";
+
+  /** Metadata key: the OpenAI error type. */
+  public static final String TYPE = "type";
+
+  private GrpcErrors() {}
+
+  /**
+   * Builds the exception a gRPC server throws (or passes to {@code onError}) for a failure.
+   *
+   * @param code status code (for example {@code NOT_FOUND}, {@code INVALID_ARGUMENT})
+   * @param reason OpenAI error code, such as {@code model_not_found}
+   * @param message message safe to show to API users
+   * @param metadata extra detail ({@link #PARAM}, {@link #TYPE})
+   */
+  public static StatusRuntimeException toException(
+      Status.Code code, String reason, String message, Map<String, String> metadata) {
+    var info =
+        ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build();
+    var status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.value())
+            .setMessage(message)
+            .addDetails(com.google.protobuf.Any.pack(info))
+            .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  /**
+   * Reads a failure of a gRPC call. Statuses without an ErrorInfo (transport failures, deadlines)
+   * get an empty reason and the status description as message.
+   */
+  public static RemoteError parse(Throwable failure) {
+    var status = Status.fromThrowable(failure);
+    var proto = StatusProto.fromThrowable(failure);
+    if (proto != null) {
+      for (var detail : proto.getDetailsList()) {
+        if (detail.is(ErrorInfo.class)) {
+          try {
+            var info = detail.unpack(ErrorInfo.class);
+            return new RemoteError(
+                status.getCode(),
+                info.getReason(),
+                proto.getMessage(),
+                new LinkedHashMap<>(info.getMetadataMap()));
+          } catch (InvalidProtocolBufferException e) {
+            break;
+          }
+        }
+      }
+    }
+    var description = status.getDescription() == null ? "" : status.getDescription();
+    return new RemoteError(status.getCode(), "", description, Map.of());
+  }
+}

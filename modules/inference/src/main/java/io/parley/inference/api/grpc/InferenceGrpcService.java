@@ -1,0 +1,249 @@
+package io.parley.inference.api.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.parley.inference.application.ModelRegistry;
+import io.parley.inference.domain.FinishReason;
+import io.parley.inference.domain.Generation;
+import io.parley.inference.domain.GenerationSink;
+import io.parley.inference.domain.InferenceException;
+import io.parley.inference.domain.TokenLogprob;
+import io.parley.inference.domain.Usage;
+import io.parley.inference.v1.Choice;
+import io.parley.inference.v1.GenerateChunk;
+import io.parley.inference.v1.GenerateRequest;
+import io.parley.inference.v1.GenerateResponse;
+import io.parley.inference.v1.GetModelRequest;
+import io.parley.inference.v1.GetModelResponse;
+import io.parley.inference.v1.InferenceServiceGrpc;
+import io.parley.inference.v1.ListModelsRequest;
+import io.parley.inference.v1.ListModelsResponse;
+import io.parley.inference.v1.TokenizeRequest;
+import io.parley.inference.v1.TokenizeResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The gRPC edge of the inference service: maps messages to the registry's engines and back. */
+public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceServiceImplBase {
+
+  private final ModelRegistry registry;
+
+  public InferenceGrpcService(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> observer) {
+    var response = ListModelsResponse.newBuilder();
+    for (var info : registry.list()) {
+      response.addModels(ProtoMapping.model(info, registry.engineKind(info.id())));
+    }
+    observer.onNext(response.build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> observer) {
+    try {
+      var engine = registry.engine(request.getModel());
+      observer.onNext(
+          GetModelResponse.newBuilder()
+              .setModel(ProtoMapping.model(engine.info(), registry.engineKind(request.getModel())))
+              .build());
+      observer.onCompleted();
+    } catch (InferenceException e) {
+      observer.onError(InferenceErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> observer) {
+    try {
+      var engine = registry.engine(request.getModel());
+      int[] tokens =
+          switch (request.getInputCase()) {
+            case TEXT -> engine.tokenize(request.getText(), request.getAddSpecial());
+            case CHAT ->
+                engine.tokenize(
+                    engine.renderChat(
+                        request.getChat().getMessagesList().stream()
+                            .map(ProtoMapping::chatMessage)
+                            .toList()),
+                    true);
+            case INPUT_NOT_SET -> throw InferenceErrors.invalid("An input is required.", "input");
+          };
+      var response = TokenizeResponse.newBuilder();
+      for (int token : tokens) {
+        response.addTokens(token);
+      }
+      observer.onNext(response.build());
+      observer.onCompleted();
+    } catch (InferenceException e) {
+      observer.onError(InferenceErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
+    var call = (ServerCallStreamObserver<GenerateResponse>) observer;
+    var generation = new AtomicReference<Generation>();
+    call.setOnCancelHandler(() -> cancel(generation));
+    try {
+      var engine = registry.engine(request.getModel());
+      generation.set(engine.generate(ProtoMapping.request(request), new CollectingSink(call)));
+      if (call.isCancelled()) {
+        cancel(generation);
+      }
+    } catch (InferenceException e) {
+      call.onError(InferenceErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void streamGenerate(GenerateRequest request, StreamObserver<GenerateChunk> observer) {
+    var call = (ServerCallStreamObserver<GenerateChunk>) observer;
+    var generation = new AtomicReference<Generation>();
+    call.setOnCancelHandler(() -> cancel(generation));
+    try {
+      var engine = registry.engine(request.getModel());
+      var domainRequest = ProtoMapping.request(request);
+      if (domainRequest.bestOf() > domainRequest.n()) {
+        throw InferenceErrors.invalid("best_of cannot be used when streaming.", "best_of");
+      }
+      generation.set(engine.generate(domainRequest, new StreamingSink(call)));
+      if (call.isCancelled()) {
+        cancel(generation);
+      }
+    } catch (InferenceException e) {
+      call.onError(InferenceErrors.toStatus(e));
+    }
+  }
+
+  private static void cancel(AtomicReference<Generation> generation) {
+    var running = generation.get();
+    if (running != null) {
+      running.cancel();
+    }
+  }
+
+  /** Sends each delta as its own chunk; the last chunk carries the usage. */
+  private static final class StreamingSink implements GenerationSink {
+    private final ServerCallStreamObserver<GenerateChunk> call;
+
+    StreamingSink(ServerCallStreamObserver<GenerateChunk> call) {
+      this.call = call;
+    }
+
+    private void send(GenerateChunk chunk) {
+      if (!call.isCancelled()) {
+        call.onNext(chunk);
+      }
+    }
+
+    @Override
+    public void onEcho(int index, String promptText, List<TokenLogprob> promptTokens) {
+      send(
+          GenerateChunk.newBuilder()
+              .setIndex(index)
+              .setEchoText(promptText)
+              .addAllEchoLogprobs(ProtoMapping.tokenLogprobs(promptTokens))
+              .build());
+    }
+
+    @Override
+    public void onDelta(int index, String text, List<TokenLogprob> tokens) {
+      if (text.isEmpty() && tokens.isEmpty()) {
+        return;
+      }
+      var chunk = GenerateChunk.newBuilder().setIndex(index).setText(text);
+      for (var token : tokens) {
+        chunk.addLogprobs(ProtoMapping.tokenLogprob(token));
+      }
+      send(chunk.build());
+    }
+
+    @Override
+    public void onFinish(int index, FinishReason reason) {
+      send(
+          GenerateChunk.newBuilder()
+              .setIndex(index)
+              .setFinishReason(ProtoMapping.finishReason(reason))
+              .build());
+    }
+
+    @Override
+    public void onComplete(Usage usage) {
+      if (call.isCancelled()) {
+        return;
+      }
+      call.onNext(GenerateChunk.newBuilder().setUsage(ProtoMapping.usage(usage)).build());
+      call.onCompleted();
+    }
+
+    @Override
+    public void onError(InferenceException error) {
+      if (!call.isCancelled()) {
+        call.onError(InferenceErrors.toStatus(error));
+      }
+    }
+  }
+
+  /** Collects every choice and answers once at the end. */
+  private static final class CollectingSink implements GenerationSink {
+    private final ServerCallStreamObserver<GenerateResponse> call;
+    private final TreeMap<Integer, Choice.Builder> choices = new TreeMap<>();
+    private final TreeMap<Integer, StringBuilder> texts = new TreeMap<>();
+
+    CollectingSink(ServerCallStreamObserver<GenerateResponse> call) {
+      this.call = call;
+    }
+
+    private Choice.Builder choice(int index) {
+      texts.computeIfAbsent(index, i -> new StringBuilder());
+      return choices.computeIfAbsent(index, i -> Choice.newBuilder().setIndex(i));
+    }
+
+    @Override
+    public void onEcho(int index, String promptText, List<TokenLogprob> promptTokens) {
+      choice(index)
+          .setEchoText(promptText)
+          .addAllEchoLogprobs(ProtoMapping.tokenLogprobs(promptTokens));
+    }
+
+    @Override
+    public void onDelta(int index, String text, List<TokenLogprob> tokens) {
+      var choice = choice(index);
+      texts.get(index).append(text);
+      for (var token : tokens) {
+        choice.addLogprobs(ProtoMapping.tokenLogprob(token));
+      }
+    }
+
+    @Override
+    public void onFinish(int index, FinishReason reason) {
+      choice(index).setFinishReason(ProtoMapping.finishReason(reason));
+    }
+
+    @Override
+    public void onComplete(Usage usage) {
+      if (call.isCancelled()) {
+        return;
+      }
+      var response = GenerateResponse.newBuilder().setUsage(ProtoMapping.usage(usage));
+      var built = new ArrayList<Choice>();
+      choices.forEach((index, choice) -> built.add(choice.setText(texts.get(index).toString()).build()));
+      response.addAllChoices(built);
+      call.onNext(response.build());
+      call.onCompleted();
+    }
+
+    @Override
+    public void onError(InferenceException error) {
+      if (!call.isCancelled()) {
+        call.onError(InferenceErrors.toStatus(error));
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.parley.inference.infrastructure.config;
+
+import io.parley.inference.application.ModelSpec;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * The inference service's settings, read from MicroProfile Config (defaults in {@code
+ * META-INF/microprofile-config.properties}, overridden by environment variables such as {@code
+ * PARLEY_INFERENCE_MODELS} or {@code PARLEY_INFERENCE_MODEL_STORIES260K_PATH}).
+ *
+ * @param grpcHost address the gRPC server binds
+ * @param grpcPort port of the gRPC server
+ * @param models the configured models, in order
+ * @param slots parallel sequences per llama model
+ * @param ctxPerSlot context cap per sequence (0 = the model's training context)
+ * @param threads CPU threads per llama model (0 = all processors)
+ * @param batchSize tokens per decode step
+ * @param queueCapacity requests that may wait for a slot
+ * @param maxQueueWait longest wait for a slot
+ * @param cacheDir where downloaded models are kept
+ * @param libraryPath the llama.cpp library to use instead of the bundled one
+ * @param remoteTimeout longest a remote generation may take
+ */
+public record InferenceSettings(
+    String grpcHost,
+    int grpcPort,
+    List<ModelSpec> models,
+    int slots,
+    int ctxPerSlot,
+    int threads,
+    int batchSize,
+    int queueCapacity,
+    Duration maxQueueWait,
+    Path cacheDir,
+    Optional<Path> libraryPath,
+    Duration remoteTimeout) {
+
+  /** Reads the settings. */
+  public static InferenceSettings from(Config config) {
+    var ids =
+        Arrays.stream(config.getValue("parley.inference.models", String.class).split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .toList();
+    var models = new ArrayList<ModelSpec>();
+    for (var id : ids) {
+      var prefix = "parley.inference.model." + id + ".";
+      models.add(
+          new ModelSpec(
+              id,
+              config.getOptionalValue(prefix + "engine", String.class).orElse("llama"),
+              config.getOptionalValue(prefix + "path", String.class).map(Path::of),
+              config.getOptionalValue(prefix + "url", String.class).map(URI::create),
+              config.getOptionalValue(prefix + "sha256", String.class),
+              config.getOptionalValue(prefix + "base-url", String.class).map(URI::create),
+              config.getOptionalValue(prefix + "remote-model", String.class).orElse(id),
+              config.getOptionalValue(prefix + "api-key-file", String.class).map(Path::of),
+              config.getOptionalValue(prefix + "context-length", Integer.class).orElse(4096),
+              config.getOptionalValue(prefix + "owned-by", String.class).orElse("parley")));
+    }
+    int threads = config.getOptionalValue("parley.inference.threads", Integer.class).orElse(0);
+    return new InferenceSettings(
+        config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
+        config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9090),
+        models,
+        config.getOptionalValue("parley.inference.slots", Integer.class).orElse(4),
+        config.getOptionalValue("parley.inference.ctx-per-slot", Integer.class).orElse(4096),
+        threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
+        config.getOptionalValue("parley.inference.batch-size", Integer.class).orElse(512),
+        config.getOptionalValue("parley.inference.queue-capacity", Integer.class).orElse(64),
+        Duration.ofMillis(
+            config
+                .getOptionalValue("parley.inference.max-queue-wait-ms", Long.class)
+                .orElse(30_000L)),
+        Path.of(
+            config
+                .getOptionalValue("parley.inference.cache-dir", String.class)
+                .orElse(System.getProperty("java.io.tmpdir") + "/parley-models")),
+        config.getOptionalValue("parley.inference.library", String.class).map(Path::of),
+        Duration.ofSeconds(
+            config.getOptionalValue("parley.inference.remote-timeout-s", Long.class).orElse(600L)));
+  }
+}
