@@ -1,0 +1,29 @@
+package io.parley.gateway.domain;
+
+/**
+ * A backend service cannot be reached or did not answer in time (HTTP 503 {@code
+ * service_unavailable}, or 504 {@code timeout}); carries {@code retry-after}. The circuit breaker on
+ * the inference client counts these and only these.
+ */
+public class ServiceUnavailableException extends GatewayException {
+
+  /** Message of an unreachable inference service. */
+  public static final String INFERENCE_UNAVAILABLE =
+      "The inference service is unavailable. Please retry shortly.";
+
+  private ServiceUnavailableException(int status, String code, String message, int retryAfter) {
+    super(status, SERVER_ERROR, code, null, message, retryAfter(retryAfter));
+  }
+
+  /** The inference service is down, restarting, or its circuit is open. */
+  public static ServiceUnavailableException inference(int retryAfterSeconds) {
+    return new ServiceUnavailableException(
+        503, "service_unavailable", INFERENCE_UNAVAILABLE, retryAfterSeconds);
+  }
+
+  /** A call ran past its deadline. */
+  public static ServiceUnavailableException timeout(int retryAfterSeconds) {
+    return new ServiceUnavailableException(
+        504, "timeout", "The request timed out. Please retry shortly.", retryAfterSeconds);
+  }
+}

@@ -1,0 +1,112 @@
+package it.io.parley.system;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.parley.testing.LibertyServer;
+import io.parley.testing.Ports;
+import io.parley.testing.TestModels;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The real platform on loopback: the inference and gateway Liberty servers as separate processes,
+ * on free ports, serving the stories260K test model, with a fresh admin key.
+ */
+final class ParleyStack implements AutoCloseable {
+
+  static final String MODEL = "stories260k";
+
+  final int gatewayPort = Ports.free();
+  final int inferenceHttpPort = Ports.free();
+  final int inferenceGrpcPort = Ports.free();
+  final String adminKey = "sk-test-" + Long.toHexString(System.nanoTime()) + "abcdef0123456789";
+  final LibertyServer inference;
+  final LibertyServer gateway;
+
+  private static ParleyStack shared;
+
+  /** One stack for every test class of this run, stopped when the test JVM exits. */
+  static synchronized ParleyStack shared() {
+    if (shared == null) {
+      shared = new ParleyStack("shared");
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+    }
+    return shared;
+  }
+
+  ParleyStack(String name) {
+    var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
+    var output = root.resolve("modules/system-tests/target/servers").resolve(name);
+    try {
+      Files.createDirectories(output);
+      var keyFile = output.resolve("admin-key");
+      Files.writeString(keyFile, adminKey + "\n");
+      inference =
+          LibertyServer.start(
+              root,
+              "inference",
+              output,
+              Map.of(
+                  "HTTP_PORT", Integer.toString(inferenceHttpPort),
+                  "PARLEY_GRPC_PORT", Integer.toString(inferenceGrpcPort),
+                  "PARLEY_INFERENCE_MODELS", MODEL,
+                  "PARLEY_INFERENCE_MODEL_STORIES260K_PATH", TestModels.stories260k().toString(),
+                  "PARLEY_INFERENCE_THREADS", "2",
+                  "PARLEY_INFERENCE_SLOTS", "4"));
+      gateway =
+          LibertyServer.start(
+              root,
+              "gateway",
+              output,
+              Map.of(
+                  "HTTP_PORT", Integer.toString(gatewayPort),
+                  "PARLEY_INFERENCE_TARGET", "127.0.0.1:" + inferenceGrpcPort,
+                  "PARLEY_GATEWAY_ADMIN_KEY_FILE", keyFile.toString(),
+                  "PARLEY_GATEWAY_ADMIN_KEY_GENERATE", "false"));
+      inference.awaitReady(
+          URI.create("http://127.0.0.1:" + inferenceHttpPort + "/health/ready"),
+          Duration.ofMinutes(3));
+      gateway.awaitReady(
+          URI.create("http://127.0.0.1:" + gatewayPort + "/health/ready"), Duration.ofMinutes(3));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + gatewayPort + "/v1";
+  }
+
+  OpenAIClient client() {
+    return client(adminKey);
+  }
+
+  OpenAIClient client(String key) {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(baseUrl())
+        .apiKey(key)
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(60))
+        .build();
+  }
+
+  ManagedChannel inferenceChannel() {
+    return NettyChannelBuilder.forAddress("127.0.0.1", inferenceGrpcPort).usePlaintext().build();
+  }
+
+  @Override
+  public void close() {
+    try {
+      gateway.close();
+    } finally {
+      inference.close();
+    }
+  }
+}
