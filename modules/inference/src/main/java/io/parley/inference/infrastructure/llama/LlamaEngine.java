@@ -564,7 +564,7 @@ public final class LlamaEngine implements TextEngine {
         }
 
         int status = model.decode();
-        if (status == 1 && !prefilling.isEmpty()) {
+        if (status == 1 && !prefilling.isEmpty() && prefillBudget > 1) {
             // no contiguous room in the KV cache for this batch; nothing was evaluated: retry with smaller chunks
             for (Job job : prefilling) {
                 job.promptCursor = job.chunkStart;

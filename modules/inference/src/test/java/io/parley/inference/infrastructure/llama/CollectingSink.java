@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** Records everything a generation reports. */
-final class CollectingSink implements GenerationSink {
+class CollectingSink implements GenerationSink {
 
     record Event(String kind, int index, String text, List<TokenLogprob> tokens, FinishReason reason) {}
 

@@ -22,8 +22,9 @@ class FairQueueTest {
         q.offer("b", "b2");
         List<String> order = new ArrayList<>();
         while (!q.isEmpty()) {
-            assertEquals(q.peek(), order.isEmpty() ? "a1" : q.peek());
-            order.add(q.poll());
+            String next = q.peek();
+            assertEquals(next, q.poll());
+            order.add(next);
         }
         assertEquals(List.of("a1", "b1", "c1", "a2", "b2", "a3"), order);
         assertNull(q.poll());
