@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A loaded GGUF model with one llama.cpp context and one batch: the native side of {@link LlamaEngine}.
@@ -58,6 +60,9 @@ final class LlamaModel implements AutoCloseable {
     final String[] pieceTexts;
     /** End-of-generation tokens. */
     final boolean[] eog;
+
+    /** Held (shared) by vocabulary calls from any thread, exclusively by {@link #close()}. */
+    private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
 
     private volatile boolean closed;
 
@@ -171,12 +176,17 @@ final class LlamaModel implements AutoCloseable {
     }
 
     Optional<String> metaString(String key) {
-        try (Arena local = Arena.ofConfined()) {
-            MemorySegment buf = local.allocate(4096);
-            int n = (int) lib.modelMetaValStr.invokeExact(model, local.allocateFrom(key), buf, 4096L);
-            return n < 0 ? Optional.empty() : Optional.of(buf.getString(0));
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_model_meta_val_str", t);
+        Lock read = readLock();
+        try {
+            try (Arena local = Arena.ofConfined()) {
+                MemorySegment buf = local.allocate(4096);
+                int n = (int) lib.modelMetaValStr.invokeExact(model, local.allocateFrom(key), buf, 4096L);
+                return n < 0 ? Optional.empty() : Optional.of(buf.getString(0));
+            } catch (Throwable t) {
+                throw LlamaLibrary.rethrow("llama_model_meta_val_str", t);
+            }
+        } finally {
+            read.unlock();
         }
     }
 
@@ -187,46 +197,56 @@ final class LlamaModel implements AutoCloseable {
     // ---- vocabulary ---------------------------------------------------------------------------------------------
 
     int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        try (Arena local = Arena.ofConfined()) {
-            MemorySegment textSeg = local.allocate(utf8.length + 1L);
-            MemorySegment.copy(utf8, 0, textSeg, JAVA_BYTE, 0, utf8.length);
-            int capacity = utf8.length + 8;
-            MemorySegment out = local.allocate(JAVA_INT, capacity);
-            int n = (int) lib.tokenize.invokeExact(vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
-            if (n < 0) {
-                capacity = -n;
-                out = local.allocate(JAVA_INT, capacity);
-                n = (int) lib.tokenize.invokeExact(vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
+        Lock read = readLock();
+        try {
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            try (Arena local = Arena.ofConfined()) {
+                MemorySegment textSeg = local.allocate(utf8.length + 1L);
+                MemorySegment.copy(utf8, 0, textSeg, JAVA_BYTE, 0, utf8.length);
+                int capacity = utf8.length + 8;
+                MemorySegment out = local.allocate(JAVA_INT, capacity);
+                int n = (int) lib.tokenize.invokeExact(vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
+                if (n < 0) {
+                    capacity = -n;
+                    out = local.allocate(JAVA_INT, capacity);
+                    n = (int) lib.tokenize.invokeExact(vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
+                }
+                if (n < 0) {
+                    throw new EngineFailureException("llama_tokenize failed: " + n);
+                }
+                return out.asSlice(0, 4L * n).toArray(JAVA_INT);
+            } catch (Throwable t) {
+                throw LlamaLibrary.rethrow("llama_tokenize", t);
             }
-            if (n < 0) {
-                throw new EngineFailureException("llama_tokenize failed: " + n);
-            }
-            return out.asSlice(0, 4L * n).toArray(JAVA_INT);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_tokenize", t);
+        } finally {
+            read.unlock();
         }
     }
 
     String detokenize(int[] tokens) {
-        try (Arena local = Arena.ofConfined()) {
-            MemorySegment in = local.allocateFrom(JAVA_INT, tokens);
-            int capacity = tokens.length * 16 + 16;
-            MemorySegment out = local.allocate(capacity);
-            int n = (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
-            if (n < 0) {
-                capacity = -n;
-                out = local.allocate(capacity);
-                n = (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
+        Lock read = readLock();
+        try {
+            try (Arena local = Arena.ofConfined()) {
+                MemorySegment in = local.allocateFrom(JAVA_INT, tokens);
+                int capacity = tokens.length * 16 + 16;
+                MemorySegment out = local.allocate(capacity);
+                int n = (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
+                if (n < 0) {
+                    capacity = -n;
+                    out = local.allocate(capacity);
+                    n = (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
+                }
+                if (n < 0) {
+                    throw new EngineFailureException("llama_detokenize failed: " + n);
+                }
+                String text = new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+                // undo the space the tokenizer puts before the text
+                return addsSpacePrefix && text.startsWith(" ") ? text.substring(1) : text;
+            } catch (Throwable t) {
+                throw LlamaLibrary.rethrow("llama_detokenize", t);
             }
-            if (n < 0) {
-                throw new EngineFailureException("llama_detokenize failed: " + n);
-            }
-            String text = new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-            // undo the space the tokenizer puts before the text
-            return addsSpacePrefix && text.startsWith(" ") ? text.substring(1) : text;
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_detokenize", t);
+        } finally {
+            read.unlock();
         }
     }
 
@@ -247,33 +267,48 @@ final class LlamaModel implements AutoCloseable {
      * assistant turn; empty when llama.cpp does not recognise the template.
      */
     Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
-        try (Arena local = Arena.ofConfined()) {
-            MemorySegment chat = local.allocate(LlamaLayouts.CHAT_MESSAGE, Math.max(1, messages.size()));
-            long chars = 0;
-            for (int i = 0; i < messages.size(); i++) {
-                ChatMessage m = messages.get(i);
-                MemorySegment entry = chat.asSlice(i * LlamaLayouts.CHAT_MESSAGE.byteSize(),
-                        LlamaLayouts.CHAT_MESSAGE);
-                entry.set(ADDRESS, 0, local.allocateFrom(m.role()));
-                entry.set(ADDRESS, ADDRESS.byteSize(), local.allocateFrom(m.content()));
-                chars += m.role().length() + m.content().length();
+        Lock read = readLock();
+        try {
+            try (Arena local = Arena.ofConfined()) {
+                MemorySegment chat = local.allocate(LlamaLayouts.CHAT_MESSAGE, Math.max(1, messages.size()));
+                long chars = 0;
+                for (int i = 0; i < messages.size(); i++) {
+                    ChatMessage m = messages.get(i);
+                    MemorySegment entry = chat.asSlice(i * LlamaLayouts.CHAT_MESSAGE.byteSize(),
+                            LlamaLayouts.CHAT_MESSAGE);
+                    entry.set(ADDRESS, 0, local.allocateFrom(m.role()));
+                    entry.set(ADDRESS, ADDRESS.byteSize(), local.allocateFrom(m.content()));
+                    chars += m.role().length() + m.content().length();
+                }
+                MemorySegment tmpl = local.allocateFrom(template);
+                int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 4 * chars + 1024);
+                MemorySegment buf = local.allocate(capacity);
+                int n = (int) lib.chatApplyTemplate.invokeExact(tmpl, chat, (long) messages.size(), true, buf, capacity);
+                if (n > capacity) {
+                    capacity = n;
+                    buf = local.allocate(capacity);
+                    n = (int) lib.chatApplyTemplate.invokeExact(tmpl, chat, (long) messages.size(), true, buf, capacity);
+                }
+                if (n < 0) {
+                    return Optional.empty();
+                }
+                return Optional.of(new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+            } catch (Throwable t) {
+                throw LlamaLibrary.rethrow("llama_chat_apply_template", t);
             }
-            MemorySegment tmpl = local.allocateFrom(template);
-            int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 4 * chars + 1024);
-            MemorySegment buf = local.allocate(capacity);
-            int n = (int) lib.chatApplyTemplate.invokeExact(tmpl, chat, (long) messages.size(), true, buf, capacity);
-            if (n > capacity) {
-                capacity = n;
-                buf = local.allocate(capacity);
-                n = (int) lib.chatApplyTemplate.invokeExact(tmpl, chat, (long) messages.size(), true, buf, capacity);
-            }
-            if (n < 0) {
-                return Optional.empty();
-            }
-            return Optional.of(new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_chat_apply_template", t);
+        } finally {
+            read.unlock();
         }
+    }
+
+    private Lock readLock() {
+        Lock read = guard.readLock();
+        read.lock();
+        if (closed) {
+            read.unlock();
+            throw new EngineFailureException("model is closed");
+        }
+        return read;
     }
 
     // ---- batch and decoding (decode thread only) ------------------------------------------------------------------
@@ -355,11 +390,20 @@ final class LlamaModel implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        guard.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            freeNative();
+        } finally {
+            guard.writeLock().unlock();
         }
-        closed = true;
+    }
+
+    private void freeNative() {
         try {
             if (!batch.equals(MemorySegment.NULL)) {
                 lib.batchFree.invokeExact(batch);

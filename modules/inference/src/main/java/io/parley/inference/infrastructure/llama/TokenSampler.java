@@ -114,35 +114,59 @@ final class TokenSampler {
     }
 
     private int drawNucleus(double[] weights, double sum, double topP) {
-        int n = weights.length;
-        // sort token ids by descending probability (ties by ascending id) via packed primitive keys
-        long[] keys = new long[n];
-        for (int t = 0; t < n; t++) {
-            int bits = Float.floatToIntBits((float) (weights[t] / sum));
-            keys[t] = ((long) bits << 32) | (0xFFFFFFFFL & ~t);
-        }
-        Arrays.sort(keys);
+        // Weights are exp(logit - max), so the most likely token has weight 1. Tokens below e^-20 of it are sorted
+        // only if the others do not reach top_p; every excluded token is less likely than every candidate, so the
+        // nucleus found among the candidates is exact.
+        int[] sorted = sortedByWeight(weights, Math.exp(-20));
         double cumulative = 0;
         int kept = 0;
-        for (int i = n - 1; i >= 0; i--) {
-            int t = ~(int) keys[i];
+        for (int t : sorted) {
             cumulative += weights[t] / sum;
             kept++;
             if (cumulative >= topP) {
                 break;
             }
         }
-        double r = random.nextDouble() * cumulative;
-        double acc = 0;
-        int t = 0;
-        for (int i = n - 1; i >= n - kept; i--) {
-            t = ~(int) keys[i];
-            acc += weights[t] / sum;
-            if (r < acc) {
-                return t;
+        if (cumulative < topP && sorted.length < weights.length) {
+            sorted = sortedByWeight(weights, Double.NEGATIVE_INFINITY);
+            cumulative = 0;
+            kept = 0;
+            for (int t : sorted) {
+                cumulative += weights[t] / sum;
+                kept++;
+                if (cumulative >= topP) {
+                    break;
+                }
             }
         }
-        return t;
+        double r = random.nextDouble() * cumulative;
+        double acc = 0;
+        for (int i = 0; i < kept; i++) {
+            acc += weights[sorted[i]] / sum;
+            if (r < acc) {
+                return sorted[i];
+            }
+        }
+        return sorted[kept - 1];
+    }
+
+    /** Token ids with weight at least {@code threshold}, by descending weight (ties: ascending id). */
+    private static int[] sortedByWeight(double[] weights, double threshold) {
+        long[] keys = new long[weights.length];
+        int n = 0;
+        for (int t = 0; t < weights.length; t++) {
+            if (weights[t] >= threshold) {
+                // non-negative floats order like their bit patterns; the low half orders ties by ascending id
+                int bits = Float.floatToIntBits((float) weights[t]);
+                keys[n++] = ((long) bits << 32) | (0xFFFFFFFFL & ~t);
+            }
+        }
+        Arrays.sort(keys, 0, n);
+        int[] sorted = new int[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = ~(int) keys[n - 1 - i];
+        }
+        return sorted;
     }
 
     static int argmax(double[] values) {

@@ -134,4 +134,36 @@ class LlamaEngineSchedulingTest {
         engine.close(); // idempotent
         assertTrue(running.errorCalls == 1 && running.completeCalls == 0);
     }
+
+    @Test
+    void longPromptsAreEvaluatedInChunksWithTheSameResult() {
+        String prompt = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park."
+                + " One day, she saw a big, red ball. She wanted to play with it, but it was too high. Lily's mom"
+                + " said, \"Lily, let's go to the park.\"";
+        GenerationRequest request = new GenerationRequest(
+                "long", "a", new Prompt.Text(prompt), OptionalInt.of(20), 1, 1, List.of(), SamplingParams.greedy(),
+                OptionalInt.of(1), true);
+        CollectingSink whole = new CollectingSink();
+        CollectingSink chunked = new CollectingSink();
+        CollectingSink concurrent = new CollectingSink();
+        try (LlamaEngine big = LlamaEngine.load(TestModels.config(2));
+                LlamaEngine small = LlamaEngine.load(TestModels.config(2).withBatchSize(8))) {
+            assertTrue(small.tokenize(prompt, true).length > 4 * 8, "prompt spans several batches");
+            big.generate(request, whole);
+            whole.await();
+            small.generate(request("other", "b", OptionalInt.of(40)), concurrent);
+            small.generate(request, chunked);
+            chunked.await();
+            concurrent.await();
+            assertEquals(small.stats().promptTokensEvaluated(),
+                    small.tokenize(prompt, true).length + small.tokenize("Once upon a time", true).length);
+        }
+        assertEquals(whole.text(0), chunked.text(0));
+        var a = whole.echoTokens.get(0);
+        var b = chunked.echoTokens.get(0);
+        assertEquals(a.size(), b.size());
+        for (int i = 1; i < a.size(); i++) {
+            assertEquals(a.get(i).logprob().getAsDouble(), b.get(i).logprob().getAsDouble(), 1e-3, "prompt token " + i);
+        }
+    }
 }

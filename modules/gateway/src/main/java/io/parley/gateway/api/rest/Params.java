@@ -1,0 +1,252 @@
+package io.parley.gateway.api.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.gateway.domain.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * Typed, validated access to the fields of a JSON request body. A field that is absent or {@code
+ * null} is "not given" (OpenAI accepts null for every optional parameter). Every problem is an
+ * {@link InvalidRequestException} naming the parameter, with OpenAI's wording.
+ */
+final class Params {
+
+  private final ObjectNode body;
+
+  Params(ObjectNode body) {
+    this.body = body;
+  }
+
+  /** The field, or {@code null} when absent or JSON null. */
+  JsonNode get(String name) {
+    var node = body.get(name);
+    return node == null || node.isNull() ? null : node;
+  }
+
+  boolean has(String name) {
+    return get(name) != null;
+  }
+
+  String requiredString(String name) {
+    var node = get(name);
+    if (node == null) {
+      throw missing(name);
+    }
+    return string(node, name);
+  }
+
+  Optional<String> string(String name) {
+    var node = get(name);
+    return node == null ? Optional.empty() : Optional.of(string(node, name));
+  }
+
+  Optional<Boolean> bool(String name) {
+    var node = get(name);
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (!node.isBoolean()) {
+      throw invalidType(name, "a boolean", node);
+    }
+    return Optional.of(node.booleanValue());
+  }
+
+  OptionalDouble number(String name, double min, double max) {
+    var node = get(name);
+    return node == null ? OptionalDouble.empty() : OptionalDouble.of(number(node, name, min, max));
+  }
+
+  OptionalInt integer(String name, long min, long max) {
+    var node = get(name);
+    return node == null ? OptionalInt.empty() : OptionalInt.of((int) integer(node, name, min, max));
+  }
+
+  Optional<Long> longInteger(String name) {
+    var node = get(name);
+    return node == null
+        ? Optional.empty()
+        : Optional.of(integer(node, name, Long.MIN_VALUE, Long.MAX_VALUE));
+  }
+
+  /** {@code stop}: a string or an array of at most 4 strings; empty strings are dropped. */
+  List<String> stop() {
+    var node = get("stop");
+    var stops = new ArrayList<String>();
+    if (node == null) {
+      return stops;
+    }
+    if (node.isTextual()) {
+      if (!node.textValue().isEmpty()) {
+        stops.add(node.textValue());
+      }
+      return stops;
+    }
+    if (!node.isArray()) {
+      throw invalidType("stop", "a string or an array of strings", node);
+    }
+    maxItems(node, "stop", 4);
+    for (int i = 0; i < node.size(); i++) {
+      var text = string(node.get(i), "stop[" + i + "]");
+      if (!text.isEmpty()) {
+        stops.add(text);
+      }
+    }
+    return stops;
+  }
+
+  /** {@code logit_bias}: token id (as a string) → bias in [-100, 100]. */
+  Map<Integer, Double> logitBias() {
+    var node = get("logit_bias");
+    var biases = new LinkedHashMap<Integer, Double>();
+    if (node == null) {
+      return biases;
+    }
+    if (!node.isObject()) {
+      throw invalidType("logit_bias", "an object", node);
+    }
+    for (var field : node.properties()) {
+      int token;
+      try {
+        token = Integer.parseInt(field.getKey());
+      } catch (NumberFormatException e) {
+        token = -1;
+      }
+      if (token < 0) {
+        throw new InvalidRequestException(
+            "Invalid key in 'logit_bias': "
+                + field.getKey()
+                + ". You should only be submitting non-negative integers.",
+            "logit_bias",
+            "invalid_value");
+      }
+      biases.put(token, number(field.getValue(), "logit_bias." + field.getKey(), -100, 100));
+    }
+    return biases;
+  }
+
+  /** Fails when a parameter this release does not implement is given. */
+  void unsupported(String name, String message) {
+    if (has(name)) {
+      throw new InvalidRequestException(message, name, "unsupported_parameter");
+    }
+  }
+
+  static String string(JsonNode node, String param) {
+    if (!node.isTextual()) {
+      throw invalidType(param, "a string", node);
+    }
+    return node.textValue();
+  }
+
+  static double number(JsonNode node, String param, double min, double max) {
+    if (!node.isNumber()) {
+      throw invalidType(param, "a number", node);
+    }
+    double value = node.doubleValue();
+    if (value < min) {
+      throw new InvalidRequestException(
+          node + " is less than the minimum of " + format(min) + " - '" + param + "'",
+          param,
+          "decimal_below_min_value");
+    }
+    if (value > max) {
+      throw new InvalidRequestException(
+          node + " is greater than the maximum of " + format(max) + " - '" + param + "'",
+          param,
+          "decimal_above_max_value");
+    }
+    return value;
+  }
+
+  static long integer(JsonNode node, String param, long min, long max) {
+    if (!node.isIntegralNumber()) {
+      throw invalidType(param, "an integer", node);
+    }
+    var value = node.bigIntegerValue();
+    if (value.compareTo(java.math.BigInteger.valueOf(min)) < 0) {
+      throw new InvalidRequestException(
+          node + " is less than the minimum of " + min + " - '" + param + "'",
+          param,
+          "integer_below_min_value");
+    }
+    if (value.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+      throw new InvalidRequestException(
+          node + " is greater than the maximum of " + max + " - '" + param + "'",
+          param,
+          "integer_above_max_value");
+    }
+    return value.longValue();
+  }
+
+  static void maxItems(JsonNode array, String param, int max) {
+    if (array.size() > max) {
+      throw new InvalidRequestException(
+          "Invalid '"
+              + param
+              + "': array too long. Expected an array with maximum length "
+              + max
+              + ", but got an array with length "
+              + array.size()
+              + " instead.",
+          param,
+          "array_above_max_length");
+    }
+  }
+
+  static InvalidRequestException missing(String param) {
+    return new InvalidRequestException(
+        "'" + param + "' is a required property", param, "missing_required_parameter");
+  }
+
+  static InvalidRequestException empty(String param) {
+    return new InvalidRequestException("[] is too short - '" + param + "'", param, "empty_array");
+  }
+
+  static InvalidRequestException invalidType(String param, String expected, JsonNode actual) {
+    return new InvalidRequestException(
+        "Invalid type for '"
+            + param
+            + "': expected "
+            + expected
+            + ", but got "
+            + describe(actual)
+            + " instead.",
+        param,
+        "invalid_type");
+  }
+
+  static InvalidRequestException notOneOf(String param, JsonNode actual, List<String> allowed) {
+    var list = new StringBuilder("[");
+    for (int i = 0; i < allowed.size(); i++) {
+      list.append(i == 0 ? "'" : ", '").append(allowed.get(i)).append('\'');
+    }
+    list.append(']');
+    var shown = actual.isTextual() ? "'" + actual.textValue() + "'" : actual.toString();
+    return new InvalidRequestException(
+        shown + " is not one of " + list + " - '" + param + "'", param, "invalid_value");
+  }
+
+  /** OpenAI's name for the type of a JSON value ("a string", "a decimal", …). */
+  static String describe(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case STRING -> "a string";
+      case NUMBER -> node.isIntegralNumber() ? "an integer" : "a decimal";
+      case BOOLEAN -> "a boolean";
+      case OBJECT -> "an object";
+      case ARRAY -> "an array";
+      case NULL -> "null";
+      default -> "an unsupported value";
+    };
+  }
+
+  private static String format(double limit) {
+    return limit == Math.rint(limit) ? Long.toString((long) limit) : Double.toString(limit);
+  }
+}
