@@ -1,13 +1,14 @@
 package io.parley.inference.domain;
 
 /**
- * Raised when a request cannot be served in time: thrown by {@link TextEngine#generate} when the admission queue is
- * full, or passed to {@link GenerationSink#onError} when the request waited in the queue longer than allowed.
+ * Raised when a request cannot be served in time: thrown by {@link TextEngine#generate} when the
+ * admission queue is full, or passed to {@link GenerationSink#onError} when the request waited in
+ * the queue longer than allowed.
  */
 public final class EngineOverloadedException extends InferenceException {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    public EngineOverloadedException(String message) {
-        super("engine_overloaded", message, null, null);
-    }
+  public EngineOverloadedException(String message) {
+    super("engine_overloaded", message, null, null);
+  }
 }

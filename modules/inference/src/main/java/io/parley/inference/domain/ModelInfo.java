@@ -8,12 +8,13 @@ package io.parley.inference.domain;
  * @param createdEpochSeconds creation time reported in the model listing
  * @param contextLength tokens available to one sequence (prompt plus completion)
  * @param vocabSize number of tokens in the vocabulary; valid token ids are {@code 0..vocabSize-1}
- * @param supportsFillInTheMiddle whether the model has fill-in-the-middle tokens, so a prompt suffix is accepted
+ * @param supportsFillInTheMiddle whether the model has fill-in-the-middle tokens, so a prompt
+ *     suffix is accepted
  */
 public record ModelInfo(
-        String id,
-        String ownedBy,
-        long createdEpochSeconds,
-        int contextLength,
-        int vocabSize,
-        boolean supportsFillInTheMiddle) {}
+    String id,
+    String ownedBy,
+    long createdEpochSeconds,
+    int contextLength,
+    int vocabSize,
+    boolean supportsFillInTheMiddle) {}

@@ -9,15 +9,21 @@ import java.util.OptionalDouble;
  * @param token token id
  * @param text the token's text (bytes that are not valid UTF-8 on their own appear as U+FFFD)
  * @param bytes the token's raw bytes
- * @param logprob log probability of this token given what precedes it; empty for the first prompt token
- *     and when logprobs were not requested
+ * @param logprob log probability of this token given what precedes it; empty for the first prompt
+ *     token and when logprobs were not requested
  * @param top the most likely alternatives at this position (empty unless requested)
- * @param textOffset character offset of this token in the choice's full text (prompt text included when echoed)
+ * @param textOffset character offset of this token in the choice's full text (prompt text included
+ *     when echoed)
  */
 public record TokenLogprob(
-        int token, String text, byte[] bytes, OptionalDouble logprob, List<TopLogprob> top, int textOffset) {
+    int token,
+    String text,
+    byte[] bytes,
+    OptionalDouble logprob,
+    List<TopLogprob> top,
+    int textOffset) {
 
-    public TokenLogprob {
-        top = List.copyOf(top);
-    }
+  public TokenLogprob {
+    top = List.copyOf(top);
+  }
 }

@@ -1,5 +1,6 @@
 package io.parley.inference.api.grpc;
 
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.parley.inference.application.ModelRegistry;
@@ -55,6 +56,8 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
       observer.onCompleted();
     } catch (InferenceException e) {
       observer.onError(InferenceErrors.toStatus(e));
+    } catch (StatusRuntimeException e) {
+      observer.onError(e);
     }
   }
 
@@ -82,6 +85,8 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
       observer.onCompleted();
     } catch (InferenceException e) {
       observer.onError(InferenceErrors.toStatus(e));
+    } catch (StatusRuntimeException e) {
+      observer.onError(e);
     }
   }
 
@@ -98,6 +103,8 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
       }
     } catch (InferenceException e) {
       call.onError(InferenceErrors.toStatus(e));
+    } catch (StatusRuntimeException e) {
+      call.onError(e);
     }
   }
 
@@ -118,6 +125,8 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
       }
     } catch (InferenceException e) {
       call.onError(InferenceErrors.toStatus(e));
+    } catch (StatusRuntimeException e) {
+      call.onError(e);
     }
   }
 

@@ -28,262 +28,326 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * The llama.cpp shared library (build b4916, as shipped in {@code de.kherud:llama:4.1.0}) and downcall handles for the
- * part of its C API the engine uses.
+ * The llama.cpp shared library (build b4916, as shipped in {@code de.kherud:llama:4.1.0}) and
+ * downcall handles for the part of its C API the engine uses.
  *
- * <p>The library is located, in this order: the path given to {@link #load(Optional)}, the system property
- * {@value #LIBRARY_PROPERTY}, or the classpath resource {@value #RESOURCE}. A classpath resource is copied into
- * {@code ${java.io.tmpdir}/parley-llama/<sha256 of the content>/libjllama.so}; the copy is written to a temporary
- * file and atomically renamed, so concurrent processes never see a partial library. The library is loaded once per
- * process (into the global arena, never unloaded) and {@code llama_backend_init} runs once. The library's JNI entry
- * points are never used: loading goes through {@code dlopen}, so {@code JNI_OnLoad} does not run.
+ * <p>The library is located, in this order: the path given to {@link #load(Optional)}, the system
+ * property {@value #LIBRARY_PROPERTY}, or the classpath resource {@value #RESOURCE}. A classpath
+ * resource is copied into {@code ${java.io.tmpdir}/parley-llama/<sha256 of the
+ * content>/libjllama.so}; the copy is written to a temporary file and atomically renamed, so
+ * concurrent processes never see a partial library. The library is loaded once per process (into
+ * the global arena, never unloaded) and {@code llama_backend_init} runs once. The library's JNI
+ * entry points are never used: loading goes through {@code dlopen}, so {@code JNI_OnLoad} does not
+ * run.
  *
- * <p>llama.cpp log output is routed to the {@link System.Logger} {@code io.parley.inference.llama.native}: errors at
- * WARNING, everything else at DEBUG.
+ * <p>llama.cpp log output is routed to the {@link System.Logger} {@code
+ * io.parley.inference.llama.native}: errors at WARNING, everything else at DEBUG.
  */
 public final class LlamaLibrary {
 
-    /** System property naming the shared library file to load when no path is configured. */
-    public static final String LIBRARY_PROPERTY = "parley.llama.library";
+  /** System property naming the shared library file to load when no path is configured. */
+  public static final String LIBRARY_PROPERTY = "parley.llama.library";
 
-    /** Classpath location of the library inside the {@code de.kherud:llama} jar. */
-    public static final String RESOURCE = "de/kherud/llama/Linux/x86_64/libjllama.so";
+  /** Classpath location of the library inside the {@code de.kherud:llama} jar. */
+  public static final String RESOURCE = "de/kherud/llama/Linux/x86_64/libjllama.so";
 
-    private static final System.Logger LOG = System.getLogger(LlamaLibrary.class.getName());
-    private static final System.Logger NATIVE_LOG = System.getLogger("io.parley.inference.llama.native");
+  private static final System.Logger LOG = System.getLogger(LlamaLibrary.class.getName());
+  private static final System.Logger NATIVE_LOG =
+      System.getLogger("io.parley.inference.llama.native");
 
-    private static LlamaLibrary instance;
+  private static LlamaLibrary instance;
 
-    private final Path path;
+  private final Path path;
 
-    final MethodHandle backendInit;
-    final MethodHandle logSet;
-    final MethodHandle modelDefaultParams;
-    final MethodHandle contextDefaultParams;
-    final MethodHandle modelLoadFromFile;
-    final MethodHandle modelFree;
-    final MethodHandle initFromModel;
-    final MethodHandle free;
-    final MethodHandle modelGetVocab;
-    final MethodHandle modelNCtxTrain;
-    final MethodHandle modelMetaValStr;
-    final MethodHandle modelChatTemplate;
-    final MethodHandle chatApplyTemplate;
-    final MethodHandle vocabNTokens;
-    final MethodHandle vocabIsEog;
-    final MethodHandle vocabBos;
-    final MethodHandle vocabGetAddBos;
-    final MethodHandle vocabFimPre;
-    final MethodHandle vocabFimSuf;
-    final MethodHandle vocabFimMid;
-    final MethodHandle tokenize;
-    final MethodHandle tokenToPiece;
-    final MethodHandle detokenize;
-    final MethodHandle batchInit;
-    final MethodHandle batchFree;
-    final MethodHandle decode;
-    final MethodHandle getLogitsIth;
-    final MethodHandle kvSelfSeqRm;
-    final MethodHandle kvSelfSeqCp;
-    final MethodHandle kvSelfClear;
-    final MethodHandle nCtx;
-    final MethodHandle nBatch;
+  final MethodHandle backendInit;
+  final MethodHandle logSet;
+  final MethodHandle modelDefaultParams;
+  final MethodHandle contextDefaultParams;
+  final MethodHandle modelLoadFromFile;
+  final MethodHandle modelFree;
+  final MethodHandle initFromModel;
+  final MethodHandle free;
+  final MethodHandle modelGetVocab;
+  final MethodHandle modelNCtxTrain;
+  final MethodHandle modelMetaValStr;
+  final MethodHandle modelChatTemplate;
+  final MethodHandle chatApplyTemplate;
+  final MethodHandle vocabNTokens;
+  final MethodHandle vocabIsEog;
+  final MethodHandle vocabBos;
+  final MethodHandle vocabGetAddBos;
+  final MethodHandle vocabFimPre;
+  final MethodHandle vocabFimSuf;
+  final MethodHandle vocabFimMid;
+  final MethodHandle tokenize;
+  final MethodHandle tokenToPiece;
+  final MethodHandle detokenize;
+  final MethodHandle batchInit;
+  final MethodHandle batchFree;
+  final MethodHandle decode;
+  final MethodHandle getLogitsIth;
+  final MethodHandle kvSelfSeqRm;
+  final MethodHandle kvSelfSeqCp;
+  final MethodHandle kvSelfClear;
+  final MethodHandle nCtx;
+  final MethodHandle nBatch;
 
-    private LlamaLibrary(Path path) {
-        this.path = path;
-        Linker linker = Linker.nativeLinker();
-        SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
-        Binder b = new Binder(linker, lookup);
-        backendInit = b.bind("llama_backend_init", FunctionDescriptor.ofVoid());
-        logSet = b.bind("llama_log_set", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
-        modelDefaultParams = b.bind("llama_model_default_params", FunctionDescriptor.of(LlamaLayouts.MODEL_PARAMS));
-        contextDefaultParams =
-                b.bind("llama_context_default_params", FunctionDescriptor.of(LlamaLayouts.CONTEXT_PARAMS));
-        modelLoadFromFile = b.bind(
-                "llama_model_load_from_file", FunctionDescriptor.of(ADDRESS, ADDRESS, LlamaLayouts.MODEL_PARAMS));
-        modelFree = b.bind("llama_model_free", FunctionDescriptor.ofVoid(ADDRESS));
-        initFromModel = b.bind(
-                "llama_init_from_model", FunctionDescriptor.of(ADDRESS, ADDRESS, LlamaLayouts.CONTEXT_PARAMS));
-        free = b.bind("llama_free", FunctionDescriptor.ofVoid(ADDRESS));
-        modelGetVocab = b.bind("llama_model_get_vocab", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        modelNCtxTrain = b.bind("llama_model_n_ctx_train", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        modelMetaValStr = b.bind(
-                "llama_model_meta_val_str", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-        modelChatTemplate = b.bind("llama_model_chat_template", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-        chatApplyTemplate = b.bind(
-                "llama_chat_apply_template",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
-        vocabNTokens = b.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        vocabIsEog = b.bind("llama_vocab_is_eog", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
-        vocabBos = b.bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        vocabGetAddBos = b.bind("llama_vocab_get_add_bos", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
-        vocabFimPre = b.bind("llama_vocab_fim_pre", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        vocabFimSuf = b.bind("llama_vocab_fim_suf", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        vocabFimMid = b.bind("llama_vocab_fim_mid", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        tokenize = b.bind(
-                "llama_tokenize",
-                FunctionDescriptor.of(
-                        JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN));
-        tokenToPiece = b.bind(
-                "llama_token_to_piece",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_BOOLEAN));
-        detokenize = b.bind(
-                "llama_detokenize",
-                FunctionDescriptor.of(
-                        JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN));
-        batchInit = b.bind(
-                "llama_batch_init", FunctionDescriptor.of(LlamaLayouts.BATCH, JAVA_INT, JAVA_INT, JAVA_INT));
-        batchFree = b.bind("llama_batch_free", FunctionDescriptor.ofVoid(LlamaLayouts.BATCH));
-        decode = b.bind("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, LlamaLayouts.BATCH));
-        getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-        kvSelfSeqRm = b.bind(
-                "llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-        kvSelfSeqCp = b.bind(
-                "llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-        kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
-        nCtx = b.bind("llama_n_ctx", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        nBatch = b.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private LlamaLibrary(Path path) {
+    this.path = path;
+    Linker linker = Linker.nativeLinker();
+    SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
+    Binder b = new Binder(linker, lookup);
+    backendInit = b.bind("llama_backend_init", FunctionDescriptor.ofVoid());
+    logSet = b.bind("llama_log_set", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    modelDefaultParams =
+        b.bind("llama_model_default_params", FunctionDescriptor.of(LlamaLayouts.MODEL_PARAMS));
+    contextDefaultParams =
+        b.bind("llama_context_default_params", FunctionDescriptor.of(LlamaLayouts.CONTEXT_PARAMS));
+    modelLoadFromFile =
+        b.bind(
+            "llama_model_load_from_file",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, LlamaLayouts.MODEL_PARAMS));
+    modelFree = b.bind("llama_model_free", FunctionDescriptor.ofVoid(ADDRESS));
+    initFromModel =
+        b.bind(
+            "llama_init_from_model",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, LlamaLayouts.CONTEXT_PARAMS));
+    free = b.bind("llama_free", FunctionDescriptor.ofVoid(ADDRESS));
+    modelGetVocab = b.bind("llama_model_get_vocab", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    modelNCtxTrain = b.bind("llama_model_n_ctx_train", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    modelMetaValStr =
+        b.bind(
+            "llama_model_meta_val_str",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    modelChatTemplate =
+        b.bind("llama_model_chat_template", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    chatApplyTemplate =
+        b.bind(
+            "llama_chat_apply_template",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
+    vocabNTokens = b.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    vocabIsEog =
+        b.bind("llama_vocab_is_eog", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
+    vocabBos = b.bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    vocabGetAddBos =
+        b.bind("llama_vocab_get_add_bos", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    vocabFimPre = b.bind("llama_vocab_fim_pre", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    vocabFimSuf = b.bind("llama_vocab_fim_suf", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    vocabFimMid = b.bind("llama_vocab_fim_mid", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    tokenize =
+        b.bind(
+            "llama_tokenize",
+            FunctionDescriptor.of(
+                JAVA_INT,
+                ADDRESS,
+                ADDRESS,
+                JAVA_INT,
+                ADDRESS,
+                JAVA_INT,
+                JAVA_BOOLEAN,
+                JAVA_BOOLEAN));
+    tokenToPiece =
+        b.bind(
+            "llama_token_to_piece",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_BOOLEAN));
+    detokenize =
+        b.bind(
+            "llama_detokenize",
+            FunctionDescriptor.of(
+                JAVA_INT,
+                ADDRESS,
+                ADDRESS,
+                JAVA_INT,
+                ADDRESS,
+                JAVA_INT,
+                JAVA_BOOLEAN,
+                JAVA_BOOLEAN));
+    batchInit =
+        b.bind(
+            "llama_batch_init",
+            FunctionDescriptor.of(LlamaLayouts.BATCH, JAVA_INT, JAVA_INT, JAVA_INT));
+    batchFree = b.bind("llama_batch_free", FunctionDescriptor.ofVoid(LlamaLayouts.BATCH));
+    decode = b.bind("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, LlamaLayouts.BATCH));
+    getLogitsIth =
+        b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    kvSelfSeqRm =
+        b.bind(
+            "llama_kv_self_seq_rm",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    kvSelfSeqCp =
+        b.bind(
+            "llama_kv_self_seq_cp",
+            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
+    nCtx = b.bind("llama_n_ctx", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    nBatch = b.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
+  /**
+   * Loads the library once per process. Later calls return the loaded library, whatever path they
+   * pass.
+   *
+   * @param configured explicit path of the shared library, if configured
+   * @throws EngineFailureException when the library cannot be found or loaded
+   */
+  public static synchronized LlamaLibrary load(Optional<Path> configured) {
+    if (instance != null) {
+      return instance;
     }
-
-    /**
-     * Loads the library once per process. Later calls return the loaded library, whatever path they pass.
-     *
-     * @param configured explicit path of the shared library, if configured
-     * @throws EngineFailureException when the library cannot be found or loaded
-     */
-    public static synchronized LlamaLibrary load(Optional<Path> configured) {
-        if (instance != null) {
-            return instance;
-        }
-        Path path = configured.or(() -> Optional.ofNullable(System.getProperty(LIBRARY_PROPERTY))
+    Path path =
+        configured
+            .or(
+                () ->
+                    Optional.ofNullable(System.getProperty(LIBRARY_PROPERTY))
                         .filter(s -> !s.isBlank())
                         .map(Path::of))
-                .orElseGet(LlamaLibrary::extractFromClasspath);
-        if (!Files.isRegularFile(path)) {
-            throw new EngineFailureException("llama.cpp library not found at " + path);
+            .orElseGet(LlamaLibrary::extractFromClasspath);
+    if (!Files.isRegularFile(path)) {
+      throw new EngineFailureException("llama.cpp library not found at " + path);
+    }
+    LlamaLibrary library;
+    try {
+      library = new LlamaLibrary(path.toAbsolutePath());
+    } catch (RuntimeException e) {
+      throw new EngineFailureException(
+          "cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
+    }
+    library.installLogger();
+    try {
+      library.backendInit.invokeExact();
+    } catch (Throwable t) {
+      throw new EngineFailureException("llama_backend_init failed", t);
+    }
+    LOG.log(System.Logger.Level.DEBUG, "loaded llama.cpp from {0}", path);
+    instance = library;
+    return library;
+  }
+
+  /** The file the library was loaded from. */
+  public Path path() {
+    return path;
+  }
+
+  private void installLogger() {
+    try {
+      MethodHandle target =
+          MethodHandles.lookup()
+              .findStatic(
+                  LlamaLibrary.class,
+                  "onNativeLog",
+                  MethodType.methodType(
+                      void.class, int.class, MemorySegment.class, MemorySegment.class));
+      MemorySegment stub =
+          Linker.nativeLinker()
+              .upcallStub(
+                  target, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+      logSet.invokeExact(stub, MemorySegment.NULL);
+    } catch (Throwable t) {
+      throw new EngineFailureException("cannot install llama.cpp log callback", t);
+    }
+  }
+
+  /** Log callback called by llama.cpp, possibly from native threads; it must never throw. */
+  private static void onNativeLog(int level, MemorySegment text, MemorySegment userData) {
+    try {
+      // ggml_log_level: 0 none, 1 debug, 2 info, 3 warn, 4 error, 5 continuation
+      System.Logger.Level target =
+          level == 4 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+      if (!NATIVE_LOG.isLoggable(target) || text.equals(MemorySegment.NULL)) {
+        return;
+      }
+      String message = text.reinterpret(Long.MAX_VALUE).getString(0).stripTrailing();
+      if (!message.isEmpty()) {
+        NATIVE_LOG.log(target, message);
+      }
+    } catch (Throwable ignored) {
+      // a failing logger must not crash the native caller
+    }
+  }
+
+  private static Path extractFromClasspath() {
+    ClassLoader loader =
+        Optional.ofNullable(Thread.currentThread().getContextClassLoader())
+            .orElse(LlamaLibrary.class.getClassLoader());
+    if (loader.getResource(RESOURCE) == null) {
+      throw new EngineFailureException(
+          "llama.cpp library not configured ("
+              + LIBRARY_PROPERTY
+              + ") and classpath resource "
+              + RESOURCE
+              + " not found (is de.kherud:llama:4.1.0 on the classpath?)");
+    }
+    try {
+      Path root = Path.of(System.getProperty("java.io.tmpdir"), "parley-llama");
+      Files.createDirectories(root);
+      Path temp = Files.createTempFile(root, "libjllama", ".tmp");
+      try {
+        String sha;
+        try (InputStream in = loader.getResourceAsStream(RESOURCE);
+            DigestInputStream digest =
+                new DigestInputStream(in, MessageDigest.getInstance("SHA-256"))) {
+          Files.copy(digest, temp, StandardCopyOption.REPLACE_EXISTING);
+          sha = HexFormat.of().formatHex(digest.getMessageDigest().digest());
         }
-        LlamaLibrary library;
+        Path dir = root.resolve(sha);
+        Path target = dir.resolve("libjllama.so");
+        if (Files.isRegularFile(target) && Files.size(target) == Files.size(temp)) {
+          return target;
+        }
+        Files.createDirectories(dir);
         try {
-            library = new LlamaLibrary(path.toAbsolutePath());
-        } catch (RuntimeException e) {
-            throw new EngineFailureException("cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
+          Files.move(
+              temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        library.installLogger();
-        try {
-            library.backendInit.invokeExact();
-        } catch (Throwable t) {
-            throw new EngineFailureException("llama_backend_init failed", t);
-        }
-        LOG.log(System.Logger.Level.DEBUG, "loaded llama.cpp from {0}", path);
-        instance = library;
-        return library;
+        return target;
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new EngineFailureException("cannot extract llama.cpp library: " + e.getMessage(), e);
     }
+  }
 
-    /** The file the library was loaded from. */
-    public Path path() {
-        return path;
+  // ---- typed wrappers
+  // ---------------------------------------------------------------------------------------
+
+  MemorySegment modelDefaultParams(SegmentAllocator allocator) {
+    try {
+      return (MemorySegment) modelDefaultParams.invokeExact(allocator);
+    } catch (Throwable t) {
+      throw rethrow("llama_model_default_params", t);
     }
+  }
 
-    private void installLogger() {
-        try {
-            MethodHandle target = MethodHandles.lookup()
-                    .findStatic(
-                            LlamaLibrary.class,
-                            "onNativeLog",
-                            MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
-            MemorySegment stub = Linker.nativeLinker()
-                    .upcallStub(target, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-            logSet.invokeExact(stub, MemorySegment.NULL);
-        } catch (Throwable t) {
-            throw new EngineFailureException("cannot install llama.cpp log callback", t);
-        }
+  MemorySegment contextDefaultParams(SegmentAllocator allocator) {
+    try {
+      return (MemorySegment) contextDefaultParams.invokeExact(allocator);
+    } catch (Throwable t) {
+      throw rethrow("llama_context_default_params", t);
     }
+  }
 
-    /** Log callback called by llama.cpp, possibly from native threads; it must never throw. */
-    private static void onNativeLog(int level, MemorySegment text, MemorySegment userData) {
-        try {
-            // ggml_log_level: 0 none, 1 debug, 2 info, 3 warn, 4 error, 5 continuation
-            System.Logger.Level target = level == 4 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
-            if (!NATIVE_LOG.isLoggable(target) || text.equals(MemorySegment.NULL)) {
-                return;
-            }
-            String message = text.reinterpret(Long.MAX_VALUE).getString(0).stripTrailing();
-            if (!message.isEmpty()) {
-                NATIVE_LOG.log(target, message);
-            }
-        } catch (Throwable ignored) {
-            // a failing logger must not crash the native caller
-        }
+  static EngineFailureException rethrow(String function, Throwable t) {
+    if (t instanceof EngineFailureException e) {
+      return e;
     }
+    return new EngineFailureException(function + " failed: " + t, t);
+  }
 
-    private static Path extractFromClasspath() {
-        ClassLoader loader = Optional.ofNullable(Thread.currentThread().getContextClassLoader())
-                .orElse(LlamaLibrary.class.getClassLoader());
-        if (loader.getResource(RESOURCE) == null) {
-            throw new EngineFailureException("llama.cpp library not configured (" + LIBRARY_PROPERTY
-                    + ") and classpath resource " + RESOURCE + " not found (is de.kherud:llama:4.1.0 on the classpath?)");
-        }
-        try {
-            Path root = Path.of(System.getProperty("java.io.tmpdir"), "parley-llama");
-            Files.createDirectories(root);
-            Path temp = Files.createTempFile(root, "libjllama", ".tmp");
-            try {
-                String sha;
-                try (InputStream in = loader.getResourceAsStream(RESOURCE);
-                        DigestInputStream digest = new DigestInputStream(in, MessageDigest.getInstance("SHA-256"))) {
-                    Files.copy(digest, temp, StandardCopyOption.REPLACE_EXISTING);
-                    sha = HexFormat.of().formatHex(digest.getMessageDigest().digest());
-                }
-                Path dir = root.resolve(sha);
-                Path target = dir.resolve("libjllama.so");
-                if (Files.isRegularFile(target) && Files.size(target) == Files.size(temp)) {
-                    return target;
-                }
-                Files.createDirectories(dir);
-                try {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-                return target;
-            } finally {
-                Files.deleteIfExists(temp);
-            }
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new EngineFailureException("cannot extract llama.cpp library: " + e.getMessage(), e);
-        }
+  private record Binder(Linker linker, SymbolLookup lookup) {
+    MethodHandle bind(String name, FunctionDescriptor descriptor) {
+      MemorySegment symbol =
+          lookup
+              .find(name)
+              .orElseThrow(
+                  () ->
+                      new EngineFailureException(
+                          "symbol " + name + " not found in llama.cpp library"));
+      return linker.downcallHandle(symbol, descriptor);
     }
-
-    // ---- typed wrappers ---------------------------------------------------------------------------------------
-
-    MemorySegment modelDefaultParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) modelDefaultParams.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow("llama_model_default_params", t);
-        }
-    }
-
-    MemorySegment contextDefaultParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) contextDefaultParams.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow("llama_context_default_params", t);
-        }
-    }
-
-    static EngineFailureException rethrow(String function, Throwable t) {
-        if (t instanceof EngineFailureException e) {
-            return e;
-        }
-        return new EngineFailureException(function + " failed: " + t, t);
-    }
-
-    private record Binder(Linker linker, SymbolLookup lookup) {
-        MethodHandle bind(String name, FunctionDescriptor descriptor) {
-            MemorySegment symbol = lookup.find(name)
-                    .orElseThrow(() -> new EngineFailureException("symbol " + name + " not found in llama.cpp library"));
-            return linker.downcallHandle(symbol, descriptor);
-        }
-    }
+  }
 }

@@ -19,403 +19,452 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A loaded GGUF model with one llama.cpp context and one batch: the native side of {@link LlamaEngine}.
+ * A loaded GGUF model with one llama.cpp context and one batch: the native side of {@link
+ * LlamaEngine}.
  *
- * <p>Tokenization, detokenization and chat rendering only read the vocabulary and may be called from any thread.
- * Batch, decode, logits and KV-cache methods must be called from a single thread (the engine's decode thread).
+ * <p>Tokenization, detokenization and chat rendering only read the vocabulary and may be called
+ * from any thread. Batch, decode, logits and KV-cache methods must be called from a single thread
+ * (the engine's decode thread).
  */
 final class LlamaModel implements AutoCloseable {
 
-    private final LlamaLibrary lib;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment model;
-    private final MemorySegment vocab;
-    private final MemorySegment context;
-    private final MemorySegment batch;
-    private final int batchCapacity;
-    private final MemorySegment batchTokens;
-    private final MemorySegment batchPos;
-    private final MemorySegment batchNSeqId;
-    private final MemorySegment[] batchSeqIds;
-    private final MemorySegment batchLogits;
-    private int batchSize;
+  private final LlamaLibrary lib;
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment model;
+  private final MemorySegment vocab;
+  private final MemorySegment context;
+  private final MemorySegment batch;
+  private final int batchCapacity;
+  private final MemorySegment batchTokens;
+  private final MemorySegment batchPos;
+  private final MemorySegment batchNSeqId;
+  private final MemorySegment[] batchSeqIds;
+  private final MemorySegment batchLogits;
+  private int batchSize;
 
-    final int vocabSize;
-    final int nCtxTrain;
-    /** Tokens one sequence may hold: the training context capped by the configuration. */
-    final int ctxPerSlot;
-    /** Tokens the context holds for all sequences together. */
-    final int nCtx;
-    final int bos;
-    final boolean addBos;
-    final int fimPre;
-    final int fimSuf;
-    final int fimMid;
-    final String chatTemplate;
-    /** Whether the tokenizer puts a space before the text (SentencePiece {@code add_space_prefix}). */
-    final boolean addsSpacePrefix;
-    /** Raw bytes of every token's text (special tokens render as empty). */
-    final byte[][] pieces;
-    /** Text of every token's bytes on their own (incomplete UTF-8 as U+FFFD). */
-    final String[] pieceTexts;
-    /** End-of-generation tokens. */
-    final boolean[] eog;
+  final int vocabSize;
+  final int nCtxTrain;
 
-    /** Held (shared) by vocabulary calls from any thread, exclusively by {@link #close()}. */
-    private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
+  /** Tokens one sequence may hold: the training context capped by the configuration. */
+  final int ctxPerSlot;
 
-    private volatile boolean closed;
+  /** Tokens the context holds for all sequences together. */
+  final int nCtx;
 
-    private LlamaModel(
-            LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads)
-            throws Throwable {
-        this.lib = lib;
-        MemorySegment mparams = lib.modelDefaultParams(arena);
-        LlamaLayouts.setBoolean(mparams, LlamaLayouts.MODEL_PARAMS, "use_mmap", true);
-        model = (MemorySegment) lib.modelLoadFromFile.invokeExact(arena.allocateFrom(path.toString()), mparams);
-        if (model.equals(MemorySegment.NULL)) {
-            throw new EngineFailureException("llama.cpp could not load model " + path);
-        }
-        try {
-            vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
-            vocabSize = (int) lib.vocabNTokens.invokeExact(vocab);
-            nCtxTrain = (int) lib.modelNCtxTrain.invokeExact(model);
-            bos = (int) lib.vocabBos.invokeExact(vocab);
-            addBos = (boolean) lib.vocabGetAddBos.invokeExact(vocab);
-            fimPre = (int) lib.vocabFimPre.invokeExact(vocab);
-            fimSuf = (int) lib.vocabFimSuf.invokeExact(vocab);
-            fimMid = (int) lib.vocabFimMid.invokeExact(vocab);
-            MemorySegment tmpl = (MemorySegment) lib.modelChatTemplate.invokeExact(model, MemorySegment.NULL);
-            chatTemplate = tmpl.equals(MemorySegment.NULL) ? null : tmpl.reinterpret(Long.MAX_VALUE).getString(0);
-            pieces = new byte[vocabSize][];
-            pieceTexts = new String[vocabSize];
-            eog = new boolean[vocabSize];
-            for (int t = 0; t < vocabSize; t++) {
-                pieces[t] = piece(t);
-                pieceTexts[t] = new String(pieces[t], StandardCharsets.UTF_8);
-                eog[t] = (boolean) lib.vocabIsEog.invokeExact(vocab, t);
-            }
-        } catch (Throwable t) {
-            lib.modelFree.invokeExact(model);
-            throw t;
-        }
-        int[] probe = tokenize("a", false, false);
-        addsSpacePrefix = probe.length > 0 && pieces[probe[0]].length > 0 && pieces[probe[0]][0] == ' ';
+  final int bos;
+  final boolean addBos;
+  final int fimPre;
+  final int fimSuf;
+  final int fimMid;
+  final String chatTemplate;
 
-        ctxPerSlot = ctxPerSlotCap > 0 ? Math.min(ctxPerSlotCap, nCtxTrain) : nCtxTrain;
-        if (nSeqMax > 0) {
-            int nCtx = ctxPerSlot * nSeqMax;
-            MemorySegment cparams = lib.contextDefaultParams(arena);
-            LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_ctx", nCtx);
-            LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_batch", batchCapacity);
-            LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_ubatch", batchCapacity);
-            LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_seq_max", nSeqMax);
-            LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_threads", threads);
-            LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_threads_batch", threads);
-            // defragment the KV cache when more than 10% of it is holes, so prompt chunks find contiguous cells
-            LlamaLayouts.setFloat(cparams, LlamaLayouts.CONTEXT_PARAMS, "defrag_thold", 0.1f);
-            LlamaLayouts.setBoolean(cparams, LlamaLayouts.CONTEXT_PARAMS, "no_perf", true);
-            context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
-            if (context.equals(MemorySegment.NULL)) {
-                lib.modelFree.invokeExact(model);
-                throw new EngineFailureException("llama.cpp could not create a context of " + nCtx + " tokens");
-            }
-            this.nCtx = (int) lib.nCtx.invokeExact(context);
-            this.batchCapacity = batchCapacity;
-            batch = (MemorySegment) lib.batchInit.invokeExact((SegmentAllocator) arena,
-                    batchCapacity, 0, 1);
-            batchTokens = LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "token").reinterpret(4L * batchCapacity);
-            batchPos = LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "pos").reinterpret(4L * batchCapacity);
-            batchNSeqId =
-                    LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "n_seq_id").reinterpret(4L * batchCapacity);
-            batchLogits = LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "logits").reinterpret(batchCapacity);
-            MemorySegment seqIds = LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "seq_id")
-                    .reinterpret(ADDRESS.byteSize() * batchCapacity);
-            batchSeqIds = new MemorySegment[batchCapacity];
-            for (int i = 0; i < batchCapacity; i++) {
-                batchSeqIds[i] = seqIds.getAtIndex(ADDRESS, i).reinterpret(4);
-            }
-        } else {
-            context = MemorySegment.NULL;
-            batch = MemorySegment.NULL;
-            this.nCtx = 0;
-            this.batchCapacity = 0;
-            batchTokens = batchPos = batchNSeqId = batchLogits = MemorySegment.NULL;
-            batchSeqIds = new MemorySegment[0];
-        }
+  /**
+   * Whether the tokenizer puts a space before the text (SentencePiece {@code add_space_prefix}).
+   */
+  final boolean addsSpacePrefix;
+
+  /** Raw bytes of every token's text (special tokens render as empty). */
+  final byte[][] pieces;
+
+  /** Text of every token's bytes on their own (incomplete UTF-8 as U+FFFD). */
+  final String[] pieceTexts;
+
+  /** End-of-generation tokens. */
+  final boolean[] eog;
+
+  /** Held (shared) by vocabulary calls from any thread, exclusively by {@link #close()}. */
+  private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
+
+  private volatile boolean closed;
+
+  private LlamaModel(
+      LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads)
+      throws Throwable {
+    this.lib = lib;
+    MemorySegment mparams = lib.modelDefaultParams(arena);
+    LlamaLayouts.setBoolean(mparams, LlamaLayouts.MODEL_PARAMS, "use_mmap", true);
+    model =
+        (MemorySegment)
+            lib.modelLoadFromFile.invokeExact(arena.allocateFrom(path.toString()), mparams);
+    if (model.equals(MemorySegment.NULL)) {
+      throw new EngineFailureException("llama.cpp could not load model " + path);
     }
-
-    /**
-     * Loads a model and creates a context for {@code nSeqMax} sequences of up to {@code ctxPerSlotCap} tokens each
-     * (the training context when 0 or larger); with {@code nSeqMax == 0} only the model is loaded, without a
-     * context (tokenizer-only use).
-     */
-    static LlamaModel load(
-            LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads) {
-        if (!Files.isRegularFile(path)) {
-            throw new EngineFailureException("model file not found: " + path);
-        }
-        try {
-            return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads);
-        } catch (EngineFailureException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new EngineFailureException("cannot load model " + path + ": " + t, t);
-        }
+    try {
+      vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
+      vocabSize = (int) lib.vocabNTokens.invokeExact(vocab);
+      nCtxTrain = (int) lib.modelNCtxTrain.invokeExact(model);
+      bos = (int) lib.vocabBos.invokeExact(vocab);
+      addBos = (boolean) lib.vocabGetAddBos.invokeExact(vocab);
+      fimPre = (int) lib.vocabFimPre.invokeExact(vocab);
+      fimSuf = (int) lib.vocabFimSuf.invokeExact(vocab);
+      fimMid = (int) lib.vocabFimMid.invokeExact(vocab);
+      MemorySegment tmpl =
+          (MemorySegment) lib.modelChatTemplate.invokeExact(model, MemorySegment.NULL);
+      chatTemplate =
+          tmpl.equals(MemorySegment.NULL) ? null : tmpl.reinterpret(Long.MAX_VALUE).getString(0);
+      pieces = new byte[vocabSize][];
+      pieceTexts = new String[vocabSize];
+      eog = new boolean[vocabSize];
+      for (int t = 0; t < vocabSize; t++) {
+        pieces[t] = piece(t);
+        pieceTexts[t] = new String(pieces[t], StandardCharsets.UTF_8);
+        eog[t] = (boolean) lib.vocabIsEog.invokeExact(vocab, t);
+      }
+    } catch (Throwable t) {
+      lib.modelFree.invokeExact(model);
+      throw t;
     }
+    int[] probe = tokenize("a", false, false);
+    addsSpacePrefix = probe.length > 0 && pieces[probe[0]].length > 0 && pieces[probe[0]][0] == ' ';
 
-    /** An integer GGUF metadata value, or {@code fallback} when absent or not a number. */
-    int metaInt(String key, int fallback) {
-        return metaString(key).map(s -> {
-            try {
+    ctxPerSlot = ctxPerSlotCap > 0 ? Math.min(ctxPerSlotCap, nCtxTrain) : nCtxTrain;
+    if (nSeqMax > 0) {
+      int nCtx = ctxPerSlot * nSeqMax;
+      MemorySegment cparams = lib.contextDefaultParams(arena);
+      LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_ctx", nCtx);
+      LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_batch", batchCapacity);
+      LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_ubatch", batchCapacity);
+      LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_seq_max", nSeqMax);
+      LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_threads", threads);
+      LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_threads_batch", threads);
+      // defragment the KV cache when more than 10% of it is holes, so prompt chunks find contiguous
+      // cells
+      LlamaLayouts.setFloat(cparams, LlamaLayouts.CONTEXT_PARAMS, "defrag_thold", 0.1f);
+      LlamaLayouts.setBoolean(cparams, LlamaLayouts.CONTEXT_PARAMS, "no_perf", true);
+      context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
+      if (context.equals(MemorySegment.NULL)) {
+        lib.modelFree.invokeExact(model);
+        throw new EngineFailureException(
+            "llama.cpp could not create a context of " + nCtx + " tokens");
+      }
+      this.nCtx = (int) lib.nCtx.invokeExact(context);
+      this.batchCapacity = batchCapacity;
+      batch =
+          (MemorySegment) lib.batchInit.invokeExact((SegmentAllocator) arena, batchCapacity, 0, 1);
+      batchTokens =
+          LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "token")
+              .reinterpret(4L * batchCapacity);
+      batchPos =
+          LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "pos").reinterpret(4L * batchCapacity);
+      batchNSeqId =
+          LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "n_seq_id")
+              .reinterpret(4L * batchCapacity);
+      batchLogits =
+          LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "logits").reinterpret(batchCapacity);
+      MemorySegment seqIds =
+          LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "seq_id")
+              .reinterpret(ADDRESS.byteSize() * batchCapacity);
+      batchSeqIds = new MemorySegment[batchCapacity];
+      for (int i = 0; i < batchCapacity; i++) {
+        batchSeqIds[i] = seqIds.getAtIndex(ADDRESS, i).reinterpret(4);
+      }
+    } else {
+      context = MemorySegment.NULL;
+      batch = MemorySegment.NULL;
+      this.nCtx = 0;
+      this.batchCapacity = 0;
+      batchTokens = batchPos = batchNSeqId = batchLogits = MemorySegment.NULL;
+      batchSeqIds = new MemorySegment[0];
+    }
+  }
+
+  /**
+   * Loads a model and creates a context for {@code nSeqMax} sequences of up to {@code
+   * ctxPerSlotCap} tokens each (the training context when 0 or larger); with {@code nSeqMax == 0}
+   * only the model is loaded, without a context (tokenizer-only use).
+   */
+  static LlamaModel load(
+      LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads) {
+    if (!Files.isRegularFile(path)) {
+      throw new EngineFailureException("model file not found: " + path);
+    }
+    try {
+      return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads);
+    } catch (EngineFailureException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new EngineFailureException("cannot load model " + path + ": " + t, t);
+    }
+  }
+
+  /** An integer GGUF metadata value, or {@code fallback} when absent or not a number. */
+  int metaInt(String key, int fallback) {
+    return metaString(key)
+        .map(
+            s -> {
+              try {
                 return Integer.parseInt(s.trim());
-            } catch (NumberFormatException e) {
+              } catch (NumberFormatException e) {
                 return fallback;
-            }
-        }).orElse(fallback);
-    }
+              }
+            })
+        .orElse(fallback);
+  }
 
-    Optional<String> metaString(String key) {
-        Lock read = readLock();
-        try {
-            try (Arena local = Arena.ofConfined()) {
-                MemorySegment buf = local.allocate(4096);
-                int n = (int) lib.modelMetaValStr.invokeExact(model, local.allocateFrom(key), buf, 4096L);
-                return n < 0 ? Optional.empty() : Optional.of(buf.getString(0));
-            } catch (Throwable t) {
-                throw LlamaLibrary.rethrow("llama_model_meta_val_str", t);
-            }
-        } finally {
-            read.unlock();
+  Optional<String> metaString(String key) {
+    Lock read = readLock();
+    try {
+      try (Arena local = Arena.ofConfined()) {
+        MemorySegment buf = local.allocate(4096);
+        int n = (int) lib.modelMetaValStr.invokeExact(model, local.allocateFrom(key), buf, 4096L);
+        return n < 0 ? Optional.empty() : Optional.of(buf.getString(0));
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_model_meta_val_str", t);
+      }
+    } finally {
+      read.unlock();
+    }
+  }
+
+  boolean hasFillInTheMiddle() {
+    return fimPre >= 0 && fimSuf >= 0 && fimMid >= 0;
+  }
+
+  // ---- vocabulary
+  // ---------------------------------------------------------------------------------------------
+
+  int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+    Lock read = readLock();
+    try {
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      try (Arena local = Arena.ofConfined()) {
+        MemorySegment textSeg = local.allocate(utf8.length + 1L);
+        MemorySegment.copy(utf8, 0, textSeg, JAVA_BYTE, 0, utf8.length);
+        int capacity = utf8.length + 8;
+        MemorySegment out = local.allocate(JAVA_INT, capacity);
+        int n =
+            (int)
+                lib.tokenize.invokeExact(
+                    vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
+        if (n < 0) {
+          capacity = -n;
+          out = local.allocate(JAVA_INT, capacity);
+          n =
+              (int)
+                  lib.tokenize.invokeExact(
+                      vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
         }
-    }
-
-    boolean hasFillInTheMiddle() {
-        return fimPre >= 0 && fimSuf >= 0 && fimMid >= 0;
-    }
-
-    // ---- vocabulary ---------------------------------------------------------------------------------------------
-
-    int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
-        Lock read = readLock();
-        try {
-            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-            try (Arena local = Arena.ofConfined()) {
-                MemorySegment textSeg = local.allocate(utf8.length + 1L);
-                MemorySegment.copy(utf8, 0, textSeg, JAVA_BYTE, 0, utf8.length);
-                int capacity = utf8.length + 8;
-                MemorySegment out = local.allocate(JAVA_INT, capacity);
-                int n = (int) lib.tokenize.invokeExact(vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
-                if (n < 0) {
-                    capacity = -n;
-                    out = local.allocate(JAVA_INT, capacity);
-                    n = (int) lib.tokenize.invokeExact(vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
-                }
-                if (n < 0) {
-                    throw new EngineFailureException("llama_tokenize failed: " + n);
-                }
-                return out.asSlice(0, 4L * n).toArray(JAVA_INT);
-            } catch (Throwable t) {
-                throw LlamaLibrary.rethrow("llama_tokenize", t);
-            }
-        } finally {
-            read.unlock();
+        if (n < 0) {
+          throw new EngineFailureException("llama_tokenize failed: " + n);
         }
+        return out.asSlice(0, 4L * n).toArray(JAVA_INT);
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_tokenize", t);
+      }
+    } finally {
+      read.unlock();
     }
+  }
 
-    String detokenize(int[] tokens) {
-        Lock read = readLock();
-        try {
-            try (Arena local = Arena.ofConfined()) {
-                MemorySegment in = local.allocateFrom(JAVA_INT, tokens);
-                int capacity = tokens.length * 16 + 16;
-                MemorySegment out = local.allocate(capacity);
-                int n = (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
-                if (n < 0) {
-                    capacity = -n;
-                    out = local.allocate(capacity);
-                    n = (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
-                }
-                if (n < 0) {
-                    throw new EngineFailureException("llama_detokenize failed: " + n);
-                }
-                String text = new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-                // undo the space the tokenizer puts before the text
-                return addsSpacePrefix && text.startsWith(" ") ? text.substring(1) : text;
-            } catch (Throwable t) {
-                throw LlamaLibrary.rethrow("llama_detokenize", t);
-            }
-        } finally {
-            read.unlock();
+  String detokenize(int[] tokens) {
+    Lock read = readLock();
+    try {
+      try (Arena local = Arena.ofConfined()) {
+        MemorySegment in = local.allocateFrom(JAVA_INT, tokens);
+        int capacity = tokens.length * 16 + 16;
+        MemorySegment out = local.allocate(capacity);
+        int n =
+            (int) lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
+        if (n < 0) {
+          capacity = -n;
+          out = local.allocate(capacity);
+          n =
+              (int)
+                  lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
         }
-    }
-
-    private byte[] piece(int token) throws Throwable {
-        try (Arena local = Arena.ofConfined()) {
-            MemorySegment buf = local.allocate(64);
-            int n = (int) lib.tokenToPiece.invokeExact(vocab, token, buf, 64, 0, false);
-            if (n < 0) {
-                buf = local.allocate(-n);
-                n = (int) lib.tokenToPiece.invokeExact(vocab, token, buf, -n, 0, false);
-            }
-            return n <= 0 ? new byte[0] : buf.asSlice(0, n).toArray(JAVA_BYTE);
+        if (n < 0) {
+          throw new EngineFailureException("llama_detokenize failed: " + n);
         }
+        String text = new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        // undo the space the tokenizer puts before the text
+        return addsSpacePrefix && text.startsWith(" ") ? text.substring(1) : text;
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_detokenize", t);
+      }
+    } finally {
+      read.unlock();
     }
+  }
 
-    /**
-     * Applies a chat template llama.cpp knows (by name such as {@code "chatml"} or by its Jinja source) with an open
-     * assistant turn; empty when llama.cpp does not recognise the template.
-     */
-    Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
-        Lock read = readLock();
-        try {
-            try (Arena local = Arena.ofConfined()) {
-                MemorySegment chat = local.allocate(LlamaLayouts.CHAT_MESSAGE, Math.max(1, messages.size()));
-                long chars = 0;
-                for (int i = 0; i < messages.size(); i++) {
-                    ChatMessage m = messages.get(i);
-                    MemorySegment entry = chat.asSlice(i * LlamaLayouts.CHAT_MESSAGE.byteSize(),
-                            LlamaLayouts.CHAT_MESSAGE);
-                    entry.set(ADDRESS, 0, local.allocateFrom(m.role()));
-                    entry.set(ADDRESS, ADDRESS.byteSize(), local.allocateFrom(m.content()));
-                    chars += m.role().length() + m.content().length();
-                }
-                MemorySegment tmpl = local.allocateFrom(template);
-                int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 4 * chars + 1024);
-                MemorySegment buf = local.allocate(capacity);
-                int n = (int) lib.chatApplyTemplate.invokeExact(tmpl, chat, (long) messages.size(), true, buf, capacity);
-                if (n > capacity) {
-                    capacity = n;
-                    buf = local.allocate(capacity);
-                    n = (int) lib.chatApplyTemplate.invokeExact(tmpl, chat, (long) messages.size(), true, buf, capacity);
-                }
-                if (n < 0) {
-                    return Optional.empty();
-                }
-                return Optional.of(new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
-            } catch (Throwable t) {
-                throw LlamaLibrary.rethrow("llama_chat_apply_template", t);
-            }
-        } finally {
-            read.unlock();
+  private byte[] piece(int token) throws Throwable {
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment buf = local.allocate(64);
+      int n = (int) lib.tokenToPiece.invokeExact(vocab, token, buf, 64, 0, false);
+      if (n < 0) {
+        buf = local.allocate(-n);
+        n = (int) lib.tokenToPiece.invokeExact(vocab, token, buf, -n, 0, false);
+      }
+      return n <= 0 ? new byte[0] : buf.asSlice(0, n).toArray(JAVA_BYTE);
+    }
+  }
+
+  /**
+   * Applies a chat template llama.cpp knows (by name such as {@code "chatml"} or by its Jinja
+   * source) with an open assistant turn; empty when llama.cpp does not recognise the template.
+   */
+  Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
+    Lock read = readLock();
+    try {
+      try (Arena local = Arena.ofConfined()) {
+        MemorySegment chat =
+            local.allocate(LlamaLayouts.CHAT_MESSAGE, Math.max(1, messages.size()));
+        long chars = 0;
+        for (int i = 0; i < messages.size(); i++) {
+          ChatMessage m = messages.get(i);
+          MemorySegment entry =
+              chat.asSlice(i * LlamaLayouts.CHAT_MESSAGE.byteSize(), LlamaLayouts.CHAT_MESSAGE);
+          entry.set(ADDRESS, 0, local.allocateFrom(m.role()));
+          entry.set(ADDRESS, ADDRESS.byteSize(), local.allocateFrom(m.content()));
+          chars += m.role().length() + m.content().length();
         }
-    }
-
-    private Lock readLock() {
-        Lock read = guard.readLock();
-        read.lock();
-        if (closed) {
-            read.unlock();
-            throw new EngineFailureException("model is closed");
+        MemorySegment tmpl = local.allocateFrom(template);
+        int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 4 * chars + 1024);
+        MemorySegment buf = local.allocate(capacity);
+        int n =
+            (int)
+                lib.chatApplyTemplate.invokeExact(
+                    tmpl, chat, (long) messages.size(), true, buf, capacity);
+        if (n > capacity) {
+          capacity = n;
+          buf = local.allocate(capacity);
+          n =
+              (int)
+                  lib.chatApplyTemplate.invokeExact(
+                      tmpl, chat, (long) messages.size(), true, buf, capacity);
         }
-        return read;
-    }
-
-    // ---- batch and decoding (decode thread only) ------------------------------------------------------------------
-
-    int batchCapacity() {
-        return batchCapacity;
-    }
-
-    int batchSize() {
-        return batchSize;
-    }
-
-    void batchClear() {
-        batchSize = 0;
-    }
-
-    /** Adds a token to the batch; returns its index in the batch. */
-    int batchAdd(int token, int pos, int seqId, boolean wantLogits) {
-        int i = batchSize++;
-        batchTokens.setAtIndex(JAVA_INT, i, token);
-        batchPos.setAtIndex(JAVA_INT, i, pos);
-        batchNSeqId.setAtIndex(JAVA_INT, i, 1);
-        batchSeqIds[i].set(JAVA_INT, 0, seqId);
-        batchLogits.set(JAVA_BYTE, i, (byte) (wantLogits ? 1 : 0));
-        return i;
-    }
-
-    /**
-     * Runs the model on the batch.
-     *
-     * @return 0 on success, 1 when the KV cache has no room for the batch (nothing was changed), negative on error
-     */
-    int decode() {
-        LlamaLayouts.setInt(batch, LlamaLayouts.BATCH, "n_tokens", batchSize);
-        try {
-            return (int) lib.decode.invokeExact(context, batch);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_decode", t);
+        if (n < 0) {
+          return Optional.empty();
         }
+        return Optional.of(
+            new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_chat_apply_template", t);
+      }
+    } finally {
+      read.unlock();
     }
+  }
 
-    /** Copies the logits of batch entry {@code index} (which must have requested logits) into {@code out}. */
-    void logits(int index, float[] out) {
-        try {
-            MemorySegment p = (MemorySegment) lib.getLogitsIth.invokeExact(context, index);
-            if (p.equals(MemorySegment.NULL)) {
-                throw new EngineFailureException("no logits for batch entry " + index);
-            }
-            MemorySegment.copy(p.reinterpret(4L * vocabSize), JAVA_FLOAT, 0, out, 0, vocabSize);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_get_logits_ith", t);
-        }
+  private Lock readLock() {
+    Lock read = guard.readLock();
+    read.lock();
+    if (closed) {
+      read.unlock();
+      throw new EngineFailureException("model is closed");
     }
+    return read;
+  }
 
-    /** Removes all KV-cache cells of a sequence. */
-    void kvRemove(int seqId) {
-        try {
-            boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, seqId, -1, -1);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_kv_self_seq_rm", t);
-        }
-    }
+  // ---- batch and decoding (decode thread only)
+  // ------------------------------------------------------------------
 
-    /** Makes sequence {@code dst} share all KV-cache cells of sequence {@code src}. */
-    void kvCopy(int src, int dst) {
-        try {
-            lib.kvSelfSeqCp.invokeExact(context, src, dst, -1, -1);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_kv_self_seq_cp", t);
-        }
-    }
+  int batchCapacity() {
+    return batchCapacity;
+  }
 
-    void kvClear() {
-        try {
-            lib.kvSelfClear.invokeExact(context);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_kv_self_clear", t);
-        }
-    }
+  int batchSize() {
+    return batchSize;
+  }
 
-    @Override
-    public void close() {
-        guard.writeLock().lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            freeNative();
-        } finally {
-            guard.writeLock().unlock();
-        }
-    }
+  void batchClear() {
+    batchSize = 0;
+  }
 
-    private void freeNative() {
-        try {
-            if (!batch.equals(MemorySegment.NULL)) {
-                lib.batchFree.invokeExact(batch);
-            }
-            if (!context.equals(MemorySegment.NULL)) {
-                lib.free.invokeExact(context);
-            }
-            lib.modelFree.invokeExact(model);
-        } catch (Throwable t) {
-            throw LlamaLibrary.rethrow("llama_free", t);
-        } finally {
-            arena.close();
-        }
+  /** Adds a token to the batch; returns its index in the batch. */
+  int batchAdd(int token, int pos, int seqId, boolean wantLogits) {
+    int i = batchSize++;
+    batchTokens.setAtIndex(JAVA_INT, i, token);
+    batchPos.setAtIndex(JAVA_INT, i, pos);
+    batchNSeqId.setAtIndex(JAVA_INT, i, 1);
+    batchSeqIds[i].set(JAVA_INT, 0, seqId);
+    batchLogits.set(JAVA_BYTE, i, (byte) (wantLogits ? 1 : 0));
+    return i;
+  }
+
+  /**
+   * Runs the model on the batch.
+   *
+   * @return 0 on success, 1 when the KV cache has no room for the batch (nothing was changed),
+   *     negative on error
+   */
+  int decode() {
+    LlamaLayouts.setInt(batch, LlamaLayouts.BATCH, "n_tokens", batchSize);
+    try {
+      return (int) lib.decode.invokeExact(context, batch);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_decode", t);
     }
+  }
+
+  /**
+   * Copies the logits of batch entry {@code index} (which must have requested logits) into {@code
+   * out}.
+   */
+  void logits(int index, float[] out) {
+    try {
+      MemorySegment p = (MemorySegment) lib.getLogitsIth.invokeExact(context, index);
+      if (p.equals(MemorySegment.NULL)) {
+        throw new EngineFailureException("no logits for batch entry " + index);
+      }
+      MemorySegment.copy(p.reinterpret(4L * vocabSize), JAVA_FLOAT, 0, out, 0, vocabSize);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_get_logits_ith", t);
+    }
+  }
+
+  /** Removes all KV-cache cells of a sequence. */
+  void kvRemove(int seqId) {
+    try {
+      boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, seqId, -1, -1);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_kv_self_seq_rm", t);
+    }
+  }
+
+  /** Makes sequence {@code dst} share all KV-cache cells of sequence {@code src}. */
+  void kvCopy(int src, int dst) {
+    try {
+      lib.kvSelfSeqCp.invokeExact(context, src, dst, -1, -1);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_kv_self_seq_cp", t);
+    }
+  }
+
+  void kvClear() {
+    try {
+      lib.kvSelfClear.invokeExact(context);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_kv_self_clear", t);
+    }
+  }
+
+  @Override
+  public void close() {
+    guard.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      freeNative();
+    } finally {
+      guard.writeLock().unlock();
+    }
+  }
+
+  private void freeNative() {
+    try {
+      if (!batch.equals(MemorySegment.NULL)) {
+        lib.batchFree.invokeExact(batch);
+      }
+      if (!context.equals(MemorySegment.NULL)) {
+        lib.free.invokeExact(context);
+      }
+      lib.modelFree.invokeExact(model);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_free", t);
+    } finally {
+      arena.close();
+    }
+  }
 }

@@ -1,0 +1,70 @@
+package io.parley.gateway.infrastructure;
+
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.parley.inference.v1.InferenceServiceGrpc;
+import io.parley.inference.v1.ListModelsRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready when the inference service answers {@code ListModels} within a short deadline. The answer
+ * is kept for a few seconds so probes do not load the service.
+ */
+@Readiness
+@ApplicationScoped
+public class InferenceReadinessCheck implements HealthCheck {
+
+  private static final String NAME = "inference";
+
+  private Channel channel;
+  private long cacheMillis;
+  private long deadlineMillis;
+  private volatile HealthCheckResponse last;
+  private volatile long lastAt;
+
+  /** For CDI proxies. */
+  protected InferenceReadinessCheck() {}
+
+  @Inject
+  public InferenceReadinessCheck(
+      @Inference Channel channel,
+      @ConfigProperty(name = "parley.gateway.readiness-cache-ms") long cacheMillis,
+      @ConfigProperty(name = "parley.gateway.readiness-deadline-ms") long deadlineMillis) {
+    this.channel = channel;
+    this.cacheMillis = cacheMillis;
+    this.deadlineMillis = deadlineMillis;
+  }
+
+  @Override
+  public HealthCheckResponse call() {
+    long now = System.nanoTime();
+    var cached = last;
+    if (cached != null && now - lastAt < TimeUnit.MILLISECONDS.toNanos(cacheMillis)) {
+      return cached;
+    }
+    HealthCheckResponse response;
+    try {
+      int models =
+          InferenceServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
+              .listModels(ListModelsRequest.getDefaultInstance())
+              .getModelsCount();
+      response = HealthCheckResponse.named(NAME).up().withData("models", models).build();
+    } catch (StatusRuntimeException e) {
+      response =
+          HealthCheckResponse.named(NAME)
+              .down()
+              .withData("status", e.getStatus().getCode().name())
+              .build();
+    }
+    last = response;
+    lastAt = now;
+    return response;
+  }
+}
