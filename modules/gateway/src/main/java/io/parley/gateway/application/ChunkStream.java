@@ -42,7 +42,8 @@ public final class ChunkStream implements AutoCloseable {
         }
         if (hasContent(chunk)) {
           int offset = prompt * prompts.get(prompt).getN();
-          next = offset == 0 ? chunk : chunk.toBuilder().setIndex(offset + chunk.getIndex()).build();
+          next =
+              offset == 0 ? chunk : chunk.toBuilder().setIndex(offset + chunk.getIndex()).build();
         }
       } else if (prompt + 1 < prompts.size() && !cancelled) {
         prompt++;

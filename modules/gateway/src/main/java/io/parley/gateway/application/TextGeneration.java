@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Generates completions for one or more prompts. Each prompt is one inference call; the choices of
- * prompt {@code p} get the indexes {@code p * n .. p * n + n - 1}, as in OpenAI's legacy API, and the
- * usage is the sum over the prompts.
+ * prompt {@code p} get the indexes {@code p * n .. p * n + n - 1}, as in OpenAI's legacy API, and
+ * the usage is the sum over the prompts.
  */
 @ApplicationScoped
 public class TextGeneration {

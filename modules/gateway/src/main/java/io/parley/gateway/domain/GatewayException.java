@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * Root of the gateway's errors. Each one says exactly what the client gets: the HTTP status, the
  * OpenAI error {@code type}, {@code code} and {@code param}, a message safe to show, and extra
- * response headers (for example {@code retry-after}). The REST layer turns it into the OpenAI
- * error envelope in one place.
+ * response headers (for example {@code retry-after}). The REST layer turns it into the OpenAI error
+ * envelope in one place.
  */
 public class GatewayException extends RuntimeException {
 

@@ -10,8 +10,8 @@ public class InvalidRequestException extends GatewayException {
   /**
    * @param message what is wrong, phrased like OpenAI's messages
    * @param param the parameter at fault ({@code messages[0].content}), or {@code null}
-   * @param code OpenAI error code ({@code invalid_type}, {@code context_length_exceeded}), or {@code
-   *     null}
+   * @param code OpenAI error code ({@code invalid_type}, {@code context_length_exceeded}), or
+   *     {@code null}
    */
   public InvalidRequestException(String message, String param, String code) {
     super(400, INVALID_REQUEST, code, param, message);

@@ -2,8 +2,8 @@ package io.parley.gateway.domain;
 
 /**
  * A backend service cannot be reached or did not answer in time (HTTP 503 {@code
- * service_unavailable}, or 504 {@code timeout}); carries {@code retry-after}. The circuit breaker on
- * the inference client counts these and only these.
+ * service_unavailable}, or 504 {@code timeout}); carries {@code retry-after}. The circuit breaker
+ * on the inference client counts these and only these.
  */
 public class ServiceUnavailableException extends GatewayException {
 

@@ -89,7 +89,8 @@ public final class AdminKeyFile {
     } finally {
       Files.deleteIfExists(temp);
     }
-    log.accept("Generated the admin API key and wrote it to " + file + " (readable by its owner only)");
+    log.accept(
+        "Generated the admin API key and wrote it to " + file + " (readable by its owner only)");
     return key;
   }
 }

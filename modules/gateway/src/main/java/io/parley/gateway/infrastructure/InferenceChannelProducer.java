@@ -9,7 +9,9 @@ import jakarta.inject.Inject;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Opens the one channel to the inference service when first needed and shuts it down at undeploy. */
+/**
+ * Opens the one channel to the inference service when first needed and shuts it down at undeploy.
+ */
 @ApplicationScoped
 public class InferenceChannelProducer {
 

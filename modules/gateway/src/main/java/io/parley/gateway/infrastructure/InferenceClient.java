@@ -64,7 +64,7 @@ public class InferenceClient {
   }
 
   /** The models the inference service has loaded. */
-  @Retry(maxRetries = 2, delay = 100, retryOn = ServiceUnavailableException.class)
+  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = ServiceUnavailableException.class)
   @Timeout(15_000)
   @CircuitBreaker(
       failOn = {ServiceUnavailableException.class, TimeoutException.class},
@@ -75,10 +75,7 @@ public class InferenceClient {
   @Bulkhead(64)
   public List<ModelInfo> listModels() {
     try {
-      return unary()
-          .listModels(ListModelsRequest.getDefaultInstance())
-          .getModelsList()
-          .stream()
+      return unary().listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
           .map(InferenceClient::toInfo)
           .toList();
     } catch (StatusRuntimeException e) {
@@ -91,7 +88,7 @@ public class InferenceClient {
    *
    * @throws io.parley.gateway.domain.ModelNotFoundException when it is not hosted
    */
-  @Retry(maxRetries = 2, delay = 100, retryOn = ServiceUnavailableException.class)
+  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = ServiceUnavailableException.class)
   @Timeout(15_000)
   @CircuitBreaker(
       failOn = {ServiceUnavailableException.class, TimeoutException.class},
@@ -167,6 +164,8 @@ public class InferenceClient {
 
   private static ModelInfo toInfo(Model model) {
     return new ModelInfo(
-        model.getId(), model.getCreated(), model.getOwnedBy().isEmpty() ? "parley" : model.getOwnedBy());
+        model.getId(),
+        model.getCreated(),
+        model.getOwnedBy().isEmpty() ? "parley" : model.getOwnedBy());
   }
 }

@@ -20,8 +20,7 @@ final class ChatChunkEncoder {
   private final byte[] prefix;
   private final byte[] suffix;
 
-  ChatChunkEncoder(
-      OutputStream out, String id, long created, String model, boolean includeUsage) {
+  ChatChunkEncoder(OutputStream out, String id, long created, String model, boolean includeUsage) {
     this.sse = new SseWriter(out);
     this.id = id;
     this.created = created;

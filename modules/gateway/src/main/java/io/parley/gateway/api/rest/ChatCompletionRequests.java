@@ -179,6 +179,7 @@ final class ChatCompletionRequests {
     params.unsupported("prediction", "Predicted outputs are not supported.");
     params.unsupported("web_search_options", "Web search is not supported.");
     params.unsupported(
-        "reasoning_effort", "Unsupported parameter: 'reasoning_effort' is not supported with this model.");
+        "reasoning_effort",
+        "Unsupported parameter: 'reasoning_effort' is not supported with this model.");
   }
 }

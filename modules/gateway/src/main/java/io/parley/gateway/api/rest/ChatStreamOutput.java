@@ -8,11 +8,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Streams a chat completion as OpenAI does: per choice a role chunk, content chunks, a finish chunk;
- * then the usage chunk when asked for, then {@code [DONE]}. Runs on the request thread, reading the
- * gRPC stream on that same thread, so each token goes from the engine to the socket without a
- * hand-off. A failure after the 200 becomes an error event; a client that went away cancels the
- * generation at once.
+ * Streams a chat completion as OpenAI does: per choice a role chunk, content chunks, a finish
+ * chunk; then the usage chunk when asked for, then {@code [DONE]}. Runs on the request thread,
+ * reading the gRPC stream on that same thread, so each token goes from the engine to the socket
+ * without a hand-off. A failure after the 200 becomes an error event; a client that went away
+ * cancels the generation at once.
  */
 final class ChatStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
 

@@ -26,7 +26,10 @@ final class CommonParams {
         .setFrequencyPenalty(params.number("frequency_penalty", -2, 2).orElse(0))
         .putAllLogitBias(params.logitBias());
     params.longInteger("seed").ifPresent(sampling::setSeed);
-    request.setSampling(sampling).addAllStop(params.stop()).setN(params.integer("n", 1, 128).orElse(1));
+    request
+        .setSampling(sampling)
+        .addAllStop(params.stop())
+        .setN(params.integer("n", 1, 128).orElse(1));
     params.string("user");
   }
 

@@ -38,7 +38,8 @@ final class Errors {
         }
         yield known;
       }
-      case CircuitBreakerOpenException open -> ServiceUnavailableException.inference(retryAfterSeconds);
+      case CircuitBreakerOpenException open ->
+          ServiceUnavailableException.inference(retryAfterSeconds);
       case TimeoutException timeout -> ServiceUnavailableException.inference(retryAfterSeconds);
       case BulkheadException full ->
           new OverloadedException(

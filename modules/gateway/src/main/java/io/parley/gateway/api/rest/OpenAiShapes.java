@@ -64,8 +64,7 @@ final class OpenAiShapes {
   }
 
   static Usage usage(TokenUsage usage) {
-    return new Usage(
-        usage.getPromptTokens(), usage.getCompletionTokens(), usage.getTotalTokens());
+    return new Usage(usage.getPromptTokens(), usage.getCompletionTokens(), usage.getTotalTokens());
   }
 
   /** OpenAI's {@code finish_reason}; {@code null} while the choice goes on. */
@@ -89,8 +88,7 @@ final class OpenAiShapes {
                 alternative.getText(), alternative.getLogprob(), bytes(alternative.getBytes())));
       }
       content.add(
-          new ChatTokenLogprob(
-              token.getText(), token.getLogprob(), bytes(token.getBytes()), top));
+          new ChatTokenLogprob(token.getText(), token.getLogprob(), bytes(token.getBytes()), top));
     }
     return new ChatLogprobs(content, null);
   }

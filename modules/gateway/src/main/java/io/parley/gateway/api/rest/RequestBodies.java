@@ -33,9 +33,7 @@ final class RequestBodies {
           GatewayException.INVALID_REQUEST,
           "unsupported_media_type",
           null,
-          "Invalid Content-Type header ("
-              + contentType
-              + "), expected application/json.");
+          "Invalid Content-Type header (" + contentType + "), expected application/json.");
     }
     if (contentLength > limit) {
       throw tooLarge(limit);

@@ -3,7 +3,10 @@ package io.parley.gateway.api.rest;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Request ids ({@code req_} + 32 hex digits), one per HTTP request, sent back in {@code x-request-id}. */
+/**
+ * Request ids ({@code req_} + 32 hex digits), one per HTTP request, sent back in {@code
+ * x-request-id}.
+ */
 final class RequestIds {
 
   /** Request property holding the id. */

@@ -8,9 +8,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes server-sent events ({@code data: <json>\n\n}) to a response stream. Each event is built
- * in a reused buffer by one reused JSON generator, written with one call and flushed, so a token
- * costs one small write and no reflection.
+ * Writes server-sent events ({@code data: <json>\n\n}) to a response stream. Each event is built in
+ * a reused buffer by one reused JSON generator, written with one call and flushed, so a token costs
+ * one small write and no reflection.
  */
 final class SseWriter {
 
@@ -81,7 +81,8 @@ final class SseWriter {
     var marker = "\"choices\":[".getBytes(StandardCharsets.US_ASCII);
     int at = indexOf(whole, marker) + marker.length;
     return new byte[][] {
-      java.util.Arrays.copyOfRange(whole, 0, at), java.util.Arrays.copyOfRange(whole, at, whole.length)
+      java.util.Arrays.copyOfRange(whole, 0, at),
+      java.util.Arrays.copyOfRange(whole, at, whole.length)
     };
   }
 

@@ -6,7 +6,9 @@ import io.parley.gateway.api.rest.dto.Usage;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** Encodes legacy {@code text_completion} stream events (same layout as {@link ChatChunkEncoder}). */
+/**
+ * Encodes legacy {@code text_completion} stream events (same layout as {@link ChatChunkEncoder}).
+ */
 final class TextChunkEncoder {
 
   private final SseWriter sse;
@@ -17,19 +19,20 @@ final class TextChunkEncoder {
   private final byte[] prefix;
   private final byte[] suffix;
 
-  TextChunkEncoder(
-      OutputStream out, String id, long created, String model, boolean includeUsage) {
+  TextChunkEncoder(OutputStream out, String id, long created, String model, boolean includeUsage) {
     this.sse = new SseWriter(out);
     this.id = id;
     this.created = created;
     this.model = model;
     this.includeUsage = includeUsage;
-    var template = SseWriter.template(json -> fields(json, includeUsage ? Usage.class : null, null));
+    var template =
+        SseWriter.template(json -> fields(json, includeUsage ? Usage.class : null, null));
     this.prefix = template[0];
     this.suffix = template[1];
   }
 
-  private void fields(com.fasterxml.jackson.core.JsonGenerator json, Class<?> usageField, Usage usage)
+  private void fields(
+      com.fasterxml.jackson.core.JsonGenerator json, Class<?> usageField, Usage usage)
       throws IOException {
     json.writeStringField("id", id);
     json.writeStringField("object", "text_completion");
@@ -52,8 +55,7 @@ final class TextChunkEncoder {
    * @param finishReason set on the choice's last piece, else {@code null}
    * @param logprobs the piece's tokens when asked for, else {@code null}
    */
-  void text(int index, String text, TextLogprobs logprobs, String finishReason)
-      throws IOException {
+  void text(int index, String text, TextLogprobs logprobs, String finishReason) throws IOException {
     var json = sse.begin(prefix);
     json.writeStartObject();
     json.writeStringField("text", text);

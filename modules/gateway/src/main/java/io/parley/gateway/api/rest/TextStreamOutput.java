@@ -45,7 +45,9 @@ final class TextStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
         while (chunks.hasNext()) {
           var chunk = chunks.next();
           var text =
-              chunk.getEchoText().isEmpty() ? chunk.getText() : chunk.getEchoText() + chunk.getText();
+              chunk.getEchoText().isEmpty()
+                  ? chunk.getText()
+                  : chunk.getEchoText() + chunk.getText();
           encoder.text(
               chunk.getIndex(),
               text,

@@ -135,9 +135,8 @@ class LlamaEngineTest {
         engine.tokenize(
                 engine.renderChat(List.of(new ChatMessage("user", "Tell me a story"))), true)
             .length;
-    assertTrue(
-        sink.await().promptTokens() >= expectedPrompt - 8,
-        "special tokens are parsed in chat prompts");
+    // stories260K has no special chat tokens, so the rendered prompt tokenizes the same either way
+    assertEquals(expectedPrompt, sink.await().promptTokens());
     assertEquals(1, sink.completeCalls);
   }
 

@@ -1,0 +1,276 @@
+package io.parley.gateway.api.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.gateway.domain.GatewayException;
+import io.parley.gateway.domain.ModelNotFoundException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The generation endpoints against a real (in-process) inference gRPC service. */
+class GenerationResourcesTest {
+
+  private ScriptedInference inference;
+  private ChatCompletionsResource chat;
+  private CompletionsResource completions;
+
+  @BeforeEach
+  void start() throws Exception {
+    inference = new ScriptedInference();
+    chat = new ChatCompletionsResource(inference.generation(), 1 << 20, 1);
+    completions = new CompletionsResource(inference.generation(), 1 << 20, 1);
+  }
+
+  @AfterEach
+  void stop() {
+    inference.close();
+  }
+
+  @Test
+  void chatCompletion_returnsOpenAiShape() throws Exception {
+    var body =
+        json(
+            chat.create(
+                "req_1",
+                "application/json",
+                -1,
+                in(
+                    """
+                    {"model":"stories","messages":[{"role":"user","content":"Hi"}],"n":2,
+                     "max_tokens":4,"temperature":0}""")));
+
+    assertThat(body.get("id").asText()).startsWith("chatcmpl-");
+    assertThat(body.get("object").asText()).isEqualTo("chat.completion");
+    assertThat(body.get("model").asText()).isEqualTo("stories");
+    assertThat(body.get("choices")).hasSize(2);
+    var choice = body.get("choices").get(1);
+    assertThat(choice.get("index").asInt()).isEqualTo(1);
+    assertThat(choice.get("message").toString())
+        .isEqualTo("{\"role\":\"assistant\",\"content\":\"Once upon a time\",\"refusal\":null}");
+    assertThat(choice.get("logprobs").isNull()).isTrue();
+    assertThat(choice.get("finish_reason").asText()).isEqualTo("length");
+    assertThat(body.get("usage").toString())
+        .isEqualTo("{\"prompt_tokens\":5,\"completion_tokens\":8,\"total_tokens\":13}");
+    assertThat(body.has("system_fingerprint")).isTrue();
+
+    var sent = inference.requests.getFirst();
+    assertThat(sent.getRequestId()).isEqualTo("req_1");
+    assertThat(sent.getChat().getMessages(0).getContent()).isEqualTo("Hi");
+    assertThat(sent.getMaxTokens()).isEqualTo(4);
+    assertThat(sent.getSampling().getTemperature()).isZero();
+    assertThat(sent.getN()).isEqualTo(2);
+    assertThat(sent.hasLogprobs()).isFalse();
+  }
+
+  @Test
+  void chatCompletion_stream_sendsRoleContentFinishUsageAndDone() throws Exception {
+    var response =
+        chat.create(
+            "req_1",
+            null,
+            -1,
+            in(
+                """
+                {"model":"stories","messages":[{"role":"user","content":"Hi"}],"stream":true,
+                 "stream_options":{"include_usage":true}}"""));
+
+    assertThat(response.getMediaType().toString()).isEqualTo("text/event-stream");
+    var events = events(response);
+    assertThat(events).hasSize(8);
+    var first = Json.MAPPER.readTree(events.get(0));
+    assertThat(first.get("object").asText()).isEqualTo("chat.completion.chunk");
+    assertThat(first.get("choices").get(0).get("delta").toString())
+        .isEqualTo("{\"role\":\"assistant\",\"content\":\"\"}");
+    assertThat(first.get("usage").isNull()).isTrue();
+    var text = new StringBuilder();
+    for (var event : events.subList(1, 5)) {
+      var chunk = Json.MAPPER.readTree(event);
+      assertThat(chunk.get("id").asText()).isEqualTo(first.get("id").asText());
+      assertThat(chunk.get("created").asLong()).isEqualTo(first.get("created").asLong());
+      text.append(chunk.get("choices").get(0).get("delta").get("content").asText());
+    }
+    assertThat(text).hasToString("Once upon a time");
+    var last = Json.MAPPER.readTree(events.get(5)).get("choices").get(0);
+    assertThat(last.get("delta").toString()).isEqualTo("{}");
+    assertThat(last.get("finish_reason").asText()).isEqualTo("stop");
+    var usage = Json.MAPPER.readTree(events.get(6));
+    assertThat(usage.get("choices")).isEmpty();
+    assertThat(usage.get("usage").get("total_tokens").asInt()).isEqualTo(9);
+    assertThat(events.get(7)).isEqualTo("[DONE]");
+  }
+
+  @Test
+  void chatCompletion_unknownModel_isModelNotFoundBeforeAnyByte() {
+    var body =
+        """
+        {"model":"nope","messages":[{"role":"user","content":"Hi"}],"stream":true}""";
+    assertThatThrownBy(() -> chat.create("req_1", null, -1, in(body)))
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessage("The model `nope` does not exist or you do not have access to it.");
+  }
+
+  @Test
+  void chatCompletion_failureAfterTheFirstChunk_isAnErrorEvent() throws Exception {
+    var response =
+        chat.create(
+            "req_9",
+            null,
+            -1,
+            in(
+                """
+                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+
+    var events = events(response);
+    assertThat(events.getLast())
+        .isEqualTo(
+            "{\"error\":{\"message\":\"The server had an error while processing your request."
+                + " (Please include the request ID req_9 if you report this error.)\","
+                + "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+    assertThat(events).doesNotContain("[DONE]");
+  }
+
+  @Test
+  void chatCompletion_clientGoesAway_cancelsTheGeneration() throws Exception {
+    var response =
+        chat.create(
+            "req_1",
+            null,
+            -1,
+            in(
+                """
+                {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+    var output = (StreamingOutput) response.getEntity();
+    var failing =
+        new OutputStream() {
+          int writes;
+
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            if (++writes > 3) {
+              throw new IOException("Broken pipe");
+            }
+          }
+        };
+
+    output.write(failing);
+
+    assertThat(inference.cancelled.await(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void completion_arrayOfPrompts_fansOutWithIndexesPromptTimesNPlusJ() throws Exception {
+    var body =
+        json(
+            completions.create(
+                "req_1",
+                "application/json",
+                -1,
+                in(
+                    """
+                    {"model":"stories","prompt":["A","B"],"n":2,"echo":true}""")));
+
+    assertThat(body.get("object").asText()).isEqualTo("text_completion");
+    assertThat(body.get("id").asText()).startsWith("cmpl-");
+    var choices = body.get("choices");
+    assertThat(choices).hasSize(4);
+    assertThat(choices.get(2).get("index").asInt()).isEqualTo(2);
+    assertThat(choices.get(2).get("text").asText()).isEqualTo("BOnce upon a time");
+    assertThat(choices.get(1).get("text").asText()).isEqualTo("AOnce upon a time");
+    assertThat(body.get("usage").toString())
+        .isEqualTo("{\"prompt_tokens\":10,\"completion_tokens\":16,\"total_tokens\":26}");
+    assertThat(inference.requests).hasSize(2);
+    assertThat(inference.requests.get(1).getText().getText()).isEqualTo("B");
+    assertThat(inference.requests.get(1).getMaxTokens()).isEqualTo(16);
+  }
+
+  @Test
+  void completion_stream_ofTwoPrompts_shiftsIndexesAndSumsUsage() throws Exception {
+    var response =
+        completions.create(
+            "req_1",
+            null,
+            -1,
+            in(
+                """
+                {"model":"stories","prompt":[[1,2],[3]],"stream":true,
+                 "stream_options":{"include_usage":true}}"""));
+
+    var events = events(response);
+    assertThat(events).hasSize(10);
+    var fifth = Json.MAPPER.readTree(events.get(4));
+    assertThat(fifth.get("object").asText()).isEqualTo("text_completion");
+    assertThat(fifth.get("choices").get(0).get("index").asInt()).isEqualTo(1);
+    assertThat(fifth.get("choices").get(0).get("text").asText()).isEqualTo("Once");
+    var fourth = Json.MAPPER.readTree(events.get(3)).get("choices").get(0);
+    assertThat(fourth.get("finish_reason").asText()).isEqualTo("stop");
+    var usage = Json.MAPPER.readTree(events.get(8));
+    assertThat(usage.get("usage").get("prompt_tokens").asInt()).isEqualTo(10);
+    assertThat(events.get(9)).isEqualTo("[DONE]");
+    assertThat(inference.requests.get(0).getTokens().getTokensList()).containsExactly(1, 2);
+  }
+
+  @Test
+  void completion_streamWithBestOfAboveN_isRejected() {
+    var body =
+        """
+        {"model":"stories","prompt":"x","stream":true,"best_of":2}""";
+    assertThatThrownBy(() -> completions.create("req_1", null, -1, in(body)))
+        .isInstanceOfSatisfying(
+            GatewayException.class, e -> assertThat(e.param()).contains("best_of"));
+  }
+
+  @Test
+  void models_listAndGet() throws Exception {
+    var models = new ModelsResource(new io.parley.gateway.application.ModelCatalog(inference.client()));
+
+    assertThat(json(models.list()).toString())
+        .isEqualTo(
+            "{\"object\":\"list\",\"data\":[{\"id\":\"stories\",\"object\":\"model\","
+                + "\"created\":1700000000,\"owned_by\":\"parley\"}]}");
+    assertThat(json(models.get("stories")).get("id").asText()).isEqualTo("stories");
+    assertThatThrownBy(() -> models.get("gpt-4"))
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessage("The model `gpt-4` does not exist or you do not have access to it.");
+  }
+
+  private static ByteArrayInputStream in(String json) {
+    return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode json(Response response) throws IOException {
+    assertThat(response.getStatus()).isEqualTo(200);
+    return Json.MAPPER.readTree((byte[]) response.getEntity());
+  }
+
+  /** The data of each event, checking the SSE framing. */
+  private static List<String> events(Response response) throws IOException {
+    var bytes = new ByteArrayOutputStream();
+    ((StreamingOutput) response.getEntity()).write(bytes);
+    var text = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(text).endsWith("\n\n");
+    var events = new ArrayList<String>();
+    for (var event : text.split("\n\n")) {
+      assertThat(event).startsWith("data: ");
+      events.add(event.substring("data: ".length()));
+    }
+    return events;
+  }
+}

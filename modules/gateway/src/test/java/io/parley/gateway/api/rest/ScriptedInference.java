@@ -1,0 +1,186 @@
+package io.parley.gateway.api.rest;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.parley.common.grpc.GrpcErrors;
+import io.parley.common.v1.TokenUsage;
+import io.parley.gateway.application.TextGeneration;
+import io.parley.gateway.infrastructure.InferenceClient;
+import io.parley.inference.v1.Choice;
+import io.parley.inference.v1.FinishReason;
+import io.parley.inference.v1.GenerateChunk;
+import io.parley.inference.v1.GenerateRequest;
+import io.parley.inference.v1.GenerateResponse;
+import io.parley.inference.v1.GetModelRequest;
+import io.parley.inference.v1.GetModelResponse;
+import io.parley.inference.v1.InferenceServiceGrpc;
+import io.parley.inference.v1.ListModelsRequest;
+import io.parley.inference.v1.ListModelsResponse;
+import io.parley.inference.v1.Model;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An inference service for tests, served in-process: one model ({@code stories}); each choice of a
+ * generation is the words "Once upon a time" (one chunk per word), streamed or whole, with usage
+ * prompt=5, completion=4 per choice. The model {@code slow} streams words until cancelled; the
+ * model {@code broken} fails after its first chunk.
+ */
+final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplBase
+    implements AutoCloseable {
+
+  static final List<String> WORDS = List.of("Once", " upon", " a", " time");
+
+  final List<GenerateRequest> requests = new CopyOnWriteArrayList<>();
+  final CountDownLatch cancelled = new CountDownLatch(1);
+  private final Server server;
+  private final ManagedChannel channel;
+
+  ScriptedInference() throws Exception {
+    var name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).addService(this).directExecutor().build().start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  /** The generation use case wired to this service. */
+  TextGeneration generation() {
+    return new TextGeneration(new InferenceClient(channel, 5_000, 5_000, 1));
+  }
+
+  InferenceClient client() {
+    return new InferenceClient(channel, 5_000, 5_000, 1);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  @Override
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> response) {
+    response.onNext(ListModelsResponse.newBuilder().addModels(model()).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> response) {
+    if (!request.getModel().equals("stories")) {
+      response.onError(notFound(request.getModel()));
+      return;
+    }
+    response.onNext(GetModelResponse.newBuilder().setModel(model()).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
+    requests.add(request);
+    if (!knownModel(request, response)) {
+      return;
+    }
+    var result = GenerateResponse.newBuilder();
+    for (int i = 0; i < request.getN(); i++) {
+      var choice =
+          Choice.newBuilder()
+              .setIndex(i)
+              .setText(String.join("", WORDS))
+              .setFinishReason(FinishReason.FINISH_REASON_LENGTH);
+      if (request.getEcho()) {
+        choice.setEchoText(request.getText().getText());
+      }
+      result.addChoices(choice);
+    }
+    response.onNext(result.setUsage(usage(request.getN())).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void streamGenerate(GenerateRequest request, StreamObserver<GenerateChunk> response) {
+    requests.add(request);
+    if (!knownModel(request, response)) {
+      return;
+    }
+    var observer = (ServerCallStreamObserver<GenerateChunk>) response;
+    if (request.getModel().equals("slow")) {
+      observer.setOnCancelHandler(cancelled::countDown);
+      new Thread(
+              () -> {
+                try {
+                  while (!observer.isCancelled()) {
+                    observer.onNext(GenerateChunk.newBuilder().setText(" and").build());
+                    sleep(5);
+                  }
+                } catch (RuntimeException e) {
+                  // cancelled between the check and the write
+                }
+              })
+          .start();
+      return;
+    }
+    for (int i = 0; i < request.getN(); i++) {
+      for (int w = 0; w < WORDS.size(); w++) {
+        var chunk = GenerateChunk.newBuilder().setIndex(i).setText(WORDS.get(w));
+        if (w == 0 && request.getEcho()) {
+          chunk.setEchoText(request.getText().getText());
+        }
+        if (w == WORDS.size() - 1) {
+          chunk.setFinishReason(FinishReason.FINISH_REASON_STOP);
+        }
+        response.onNext(chunk.build());
+        if (request.getModel().equals("broken")) {
+          response.onError(Status.INTERNAL.withDescription("engine crashed").asRuntimeException());
+          return;
+        }
+      }
+    }
+    response.onNext(GenerateChunk.newBuilder().setUsage(usage(request.getN())).build());
+    response.onCompleted();
+  }
+
+  private static TokenUsage usage(int n) {
+    return TokenUsage.newBuilder()
+        .setPromptTokens(5)
+        .setCompletionTokens(4 * n)
+        .setTotalTokens(5 + 4 * n)
+        .build();
+  }
+
+  private static boolean knownModel(GenerateRequest request, StreamObserver<?> response) {
+    if (List.of("stories", "slow", "broken").contains(request.getModel())) {
+      return true;
+    }
+    response.onError(notFound(request.getModel()));
+    return false;
+  }
+
+  private static RuntimeException notFound(String model) {
+    return GrpcErrors.toException(
+        Status.Code.NOT_FOUND, "model_not_found", "no model " + model, Map.of());
+  }
+
+  private static Model model() {
+    return Model.newBuilder()
+        .setId("stories")
+        .setOwnedBy("parley")
+        .setCreated(1_700_000_000L)
+        .setContextLength(512)
+        .build();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
