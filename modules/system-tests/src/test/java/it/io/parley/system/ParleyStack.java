@@ -58,7 +58,7 @@ final class ParleyStack implements AutoCloseable {
                   "PARLEY_GRPC_PORT", Integer.toString(inferenceGrpcPort),
                   "PARLEY_INFERENCE_MODELS", MODEL,
                   "PARLEY_INFERENCE_MODEL_STORIES260K_PATH", TestModels.stories260k().toString(),
-                  "PARLEY_INFERENCE_THREADS", "2",
+                  "PARLEY_INFERENCE_THREADS", "1",
                   "PARLEY_INFERENCE_SLOTS", "4"));
       gateway =
           LibertyServer.start(

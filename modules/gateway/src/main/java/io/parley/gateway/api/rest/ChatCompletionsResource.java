@@ -40,24 +40,26 @@ public class ChatCompletionsResource {
   public Response create(
       @Context HttpHeaders headers, @Context HttpServletRequest request, InputStream body) {
     return create(
-        GenerationEndpoint.requestId(request),
-        headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
-        GenerationEndpoint.contentLength(headers),
-        body);
+            GenerationEndpoint.requestId(request),
+            headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
+            GenerationEndpoint.contentLength(headers),
+            body)
+        .toResponse();
   }
 
-  Response create(String requestId, String contentType, long contentLength, InputStream body) {
+  GenerationEndpoint.Reply create(
+      String requestId, String contentType, long contentLength, InputStream body) {
     var json = RequestBodies.read(contentType, contentLength, body, maxBodyBytes);
     var call = ChatCompletionRequests.parse(json, requestId);
     var id = Ids.next("chatcmpl-");
     long created = GenerationEndpoint.now();
     if (call.stream()) {
       var chunks = generation.stream(List.of(call.request()));
-      return GenerationEndpoint.stream(
+      return GenerationEndpoint.Reply.stream(
           new ChatStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds));
     }
     var response = generation.generate(List.of(call.request()));
-    return GenerationEndpoint.json(
+    return GenerationEndpoint.Reply.json(
         OpenAiShapes.chatCompletion(id, created, call.model(), response, call.logprobs()));
   }
 }

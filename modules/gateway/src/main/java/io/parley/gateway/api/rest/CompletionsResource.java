@@ -39,24 +39,26 @@ public class CompletionsResource {
   public Response create(
       @Context HttpHeaders headers, @Context HttpServletRequest request, InputStream body) {
     return create(
-        GenerationEndpoint.requestId(request),
-        headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
-        GenerationEndpoint.contentLength(headers),
-        body);
+            GenerationEndpoint.requestId(request),
+            headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
+            GenerationEndpoint.contentLength(headers),
+            body)
+        .toResponse();
   }
 
-  Response create(String requestId, String contentType, long contentLength, InputStream body) {
+  GenerationEndpoint.Reply create(
+      String requestId, String contentType, long contentLength, InputStream body) {
     var json = RequestBodies.read(contentType, contentLength, body, maxBodyBytes);
     var call = CompletionRequests.parse(json, requestId);
     var id = Ids.next("cmpl-");
     long created = GenerationEndpoint.now();
     if (call.stream()) {
       var chunks = generation.stream(call.prompts());
-      return GenerationEndpoint.stream(
+      return GenerationEndpoint.Reply.stream(
           new TextStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds));
     }
     var response = generation.generate(call.prompts());
-    return GenerationEndpoint.json(
+    return GenerationEndpoint.Reply.json(
         OpenAiShapes.textCompletion(id, created, call.model(), response, call.logprobs()));
   }
 }

@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -32,31 +33,39 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
       requestId = RequestIds.next();
       request.setAttribute(RequestIds.PROPERTY, requestId);
     }
-    var response =
-        toResponse(
+    var reply =
+        reply(
             failure,
             request.getMethod(),
             request.getRequestURI(),
             retryAfterSeconds,
             requestId.toString());
+    var response =
+        Response.status(reply.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(reply.body());
+    reply.headers().forEach(response::header);
     if (failure instanceof WebApplicationException web && web.getResponse().getStatus() == 405) {
       var allow = web.getResponse().getHeaderString(HttpHeaders.ALLOW);
       if (allow != null) {
-        return Response.fromResponse(response).header(HttpHeaders.ALLOW, allow).build();
+        response.header(HttpHeaders.ALLOW, allow);
       }
     }
-    return response;
+    return response.build();
   }
 
-  /** The response for a failure (without the headers every response gets). */
-  static Response toResponse(
+  /**
+   * The answer to a failure (without the headers every response gets).
+   *
+   * @param status HTTP status
+   * @param headers extra headers ({@code retry-after})
+   * @param body the JSON envelope
+   */
+  record Reply(int status, Map<String, String> headers, byte[] body) {}
+
+  /** The answer to a failure of a request. */
+  static Reply reply(
       Throwable failure, String method, String path, int retryAfterSeconds, String requestId) {
     GatewayException error = Errors.classify(failure, method, path, retryAfterSeconds, requestId);
-    var response =
-        Response.status(error.status())
-            .type(MediaType.APPLICATION_JSON_TYPE)
-            .entity(Json.bytes(Errors.envelope(error, requestId)));
-    error.headers().forEach(response::header);
-    return response.build();
+    return new Reply(
+        error.status(), error.headers(), Json.bytes(Errors.envelope(error, requestId)));
   }
 }

@@ -10,9 +10,34 @@ import jakarta.ws.rs.core.StreamingOutput;
 /** What the generation resources share: request id, body length, response building. */
 final class GenerationEndpoint {
 
-  static final MediaType EVENT_STREAM = MediaType.valueOf("text/event-stream");
-
   private GenerationEndpoint() {}
+
+  /**
+   * What a generation endpoint answers: a JSON body, or a stream of events.
+   *
+   * @param json the JSON body, or {@code null} for a stream
+   * @param stream the event stream, or {@code null} for JSON
+   */
+  record Reply(byte[] json, StreamingOutput stream) {
+
+    static Reply json(Object body) {
+      return new Reply(Json.bytes(body), null);
+    }
+
+    static Reply stream(StreamingOutput stream) {
+      return new Reply(null, stream);
+    }
+
+    /** As a JAX-RS response. */
+    Response toResponse() {
+      if (json != null) {
+        return Response.ok(json, MediaType.APPLICATION_JSON_TYPE).build();
+      }
+      var noCache = new CacheControl();
+      noCache.setNoCache(true);
+      return Response.ok(stream, "text/event-stream").cacheControl(noCache).build();
+    }
+  }
 
   static String requestId(HttpServletRequest request) {
     var id = request.getAttribute(RequestIds.PROPERTY);
@@ -30,16 +55,6 @@ final class GenerationEndpoint {
     } catch (NumberFormatException e) {
       return -1;
     }
-  }
-
-  static Response json(Object body) {
-    return Response.ok(Json.bytes(body), MediaType.APPLICATION_JSON_TYPE).build();
-  }
-
-  static Response stream(StreamingOutput output) {
-    var noCache = new CacheControl();
-    noCache.setNoCache(true);
-    return Response.ok(output, EVENT_STREAM).cacheControl(noCache).build();
   }
 
   static long now() {

@@ -29,13 +29,21 @@ public class ModelsResource {
 
   @GET
   public Response list() {
-    return json(new ModelList(catalog.list().stream().map(ModelsResource::model).toList()));
+    return json(models());
   }
 
   @GET
   @Path("{id: .+}")
   public Response get(@PathParam("id") String id) {
-    return json(model(catalog.get(id)));
+    return json(model(id));
+  }
+
+  ModelList models() {
+    return new ModelList(catalog.list().stream().map(ModelsResource::model).toList());
+  }
+
+  ModelObject model(String id) {
+    return model(catalog.get(id));
   }
 
   private static ModelObject model(ModelInfo info) {

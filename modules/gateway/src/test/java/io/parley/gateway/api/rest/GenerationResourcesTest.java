@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ModelNotFoundException;
-import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -87,7 +85,7 @@ class GenerationResourcesTest {
                 {"model":"stories","messages":[{"role":"user","content":"Hi"}],"stream":true,
                  "stream_options":{"include_usage":true}}"""));
 
-    assertThat(response.getMediaType().toString()).isEqualTo("text/event-stream");
+    assertThat(response.json()).isNull();
     var events = events(response);
     assertThat(events).hasSize(8);
     var first = Json.MAPPER.readTree(events.get(0));
@@ -152,7 +150,7 @@ class GenerationResourcesTest {
             in(
                 """
                 {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
-    var output = (StreamingOutput) response.getEntity();
+    var output = response.stream();
     var failing =
         new OutputStream() {
           int writes;
@@ -239,14 +237,15 @@ class GenerationResourcesTest {
 
   @Test
   void models_listAndGet() throws Exception {
-    var models = new ModelsResource(new io.parley.gateway.application.ModelCatalog(inference.client()));
+    var models =
+        new ModelsResource(new io.parley.gateway.application.ModelCatalog(inference.client()));
 
-    assertThat(json(models.list()).toString())
+    assertThat(Json.MAPPER.writeValueAsString(models.models()))
         .isEqualTo(
             "{\"object\":\"list\",\"data\":[{\"id\":\"stories\",\"object\":\"model\","
                 + "\"created\":1700000000,\"owned_by\":\"parley\"}]}");
-    assertThat(json(models.get("stories")).get("id").asText()).isEqualTo("stories");
-    assertThatThrownBy(() -> models.get("gpt-4"))
+    assertThat(models.model("stories").id()).isEqualTo("stories");
+    assertThatThrownBy(() -> models.model("gpt-4"))
         .isInstanceOf(ModelNotFoundException.class)
         .hasMessage("The model `gpt-4` does not exist or you do not have access to it.");
   }
@@ -255,15 +254,15 @@ class GenerationResourcesTest {
     return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static JsonNode json(Response response) throws IOException {
-    assertThat(response.getStatus()).isEqualTo(200);
-    return Json.MAPPER.readTree((byte[]) response.getEntity());
+  private static JsonNode json(GenerationEndpoint.Reply reply) throws IOException {
+    assertThat(reply.stream()).isNull();
+    return Json.MAPPER.readTree(reply.json());
   }
 
   /** The data of each event, checking the SSE framing. */
-  private static List<String> events(Response response) throws IOException {
+  private static List<String> events(GenerationEndpoint.Reply reply) throws IOException {
     var bytes = new ByteArrayOutputStream();
-    ((StreamingOutput) response.getEntity()).write(bytes);
+    reply.stream().write(bytes);
     var text = bytes.toString(StandardCharsets.UTF_8);
     assertThat(text).endsWith("\n\n");
     var events = new ArrayList<String>();

@@ -1,0 +1,30 @@
+package io.parley.embeddings.domain;
+
+import java.util.Optional;
+
+/**
+ * Base of all errors the embeddings service reports, thrown by {@link EmbeddingEngine#embed} or
+ * completing its future exceptionally. The gRPC edge maps each subclass to one status.
+ */
+public abstract class EmbeddingsException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final String reason;
+  private final String param;
+
+  protected EmbeddingsException(String reason, String message, String param, Throwable cause) {
+    super(message, cause);
+    this.reason = reason;
+    this.param = param;
+  }
+
+  /** Machine-readable reason, suitable as an OpenAI error code (e.g. {@code "invalid_value"}). */
+  public String reason() {
+    return reason;
+  }
+
+  /** The request parameter at fault, if any (e.g. {@code "input"}, {@code "dimensions"}). */
+  public Optional<String> param() {
+    return Optional.ofNullable(param);
+  }
+}
