@@ -324,11 +324,14 @@ class OpenAiSdkIT {
 
   @Test
   void wrongKey_returns401() {
-    try (var wrong = stack.client("sk-wrong-key-000000000000")) {
+    var wrong = stack.client("sk-wrong-key-000000000000");
+    try {
       assertThatThrownBy(() -> wrong.models().list())
           .isInstanceOfSatisfying(
               UnauthorizedException.class,
               e -> assertThat(e.getMessage()).doesNotContain("sk-wrong-key-000000000000"));
+    } finally {
+      wrong.close();
     }
   }
 

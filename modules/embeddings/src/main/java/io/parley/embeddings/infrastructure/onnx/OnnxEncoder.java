@@ -9,6 +9,7 @@ import ai.onnxruntime.TensorInfo;
 import io.parley.embeddings.domain.Vectors;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,8 +126,8 @@ public final class OnnxEncoder implements AutoCloseable {
       long[] sequence = sequences.get(i);
       int offset = i * length;
       System.arraycopy(sequence, 0, ids, offset, sequence.length);
-      java.util.Arrays.fill(ids, offset + sequence.length, offset + length, PAD_ID);
-      java.util.Arrays.fill(mask, offset, offset + sequence.length, 1L);
+      Arrays.fill(ids, offset + sequence.length, offset + length, PAD_ID);
+      Arrays.fill(mask, offset, offset + sequence.length, 1L);
     }
     long[] shape = {batch, length};
     try (var idsTensor = OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape);

@@ -1,0 +1,82 @@
+package io.parley.embeddings.infrastructure;
+
+import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.embeddings.api.grpc.EmbeddingsGrpcService;
+import io.parley.embeddings.application.EmbedUseCase;
+import io.parley.embeddings.application.ModelRegistry;
+import io.parley.embeddings.infrastructure.config.EmbeddingsSettings;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * Starts the embeddings service with the application: the gRPC server at once, the models in the
+ * background (the service is ready once they are loaded), and stops both, gracefully, with it.
+ */
+@ApplicationScoped
+public class EmbeddingsRuntime {
+
+  private static final System.Logger LOG = System.getLogger(EmbeddingsRuntime.class.getName());
+
+  @Inject Config config;
+
+  private ModelRegistry registry;
+  private GrpcServerRunner server;
+  private Thread loader;
+
+  void start(@Observes Startup event) {
+    var settings = EmbeddingsSettings.from(config);
+    registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings));
+    server =
+        new GrpcServerRunner(
+            settings.grpcHost(),
+            settings.grpcPort(),
+            List.of(
+                new EmbeddingsGrpcService(registry, new EmbedUseCase(registry, settings.maxInputs()))),
+            List.of(),
+            Duration.ofMinutes(30),
+            Duration.ofSeconds(20));
+    server.setServing(false);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Embeddings gRPC listening on port {0}",
+        Integer.toString(server.port()));
+    loader =
+        Thread.ofPlatform()
+            .name("parley-embedding-model-loader")
+            .daemon()
+            .start(
+                () -> {
+                  registry.loadAll();
+                  server.setServing(registry.ready());
+                });
+  }
+
+  /** The model registry (null until start). */
+  public ModelRegistry registry() {
+    return registry;
+  }
+
+  /** Whether the gRPC server is up. */
+  public boolean started() {
+    return server != null;
+  }
+
+  @PreDestroy
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (loader != null) {
+      loader.interrupt();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+}
