@@ -36,10 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Streamed generation through the whole chain (HTTP → gateway → gRPC → inference → engine)
- * against the raw engine in this process, on the same model, threads and slots, with 1 stream and
- * 4 concurrent streams. Rounds alternate between the two so that machine noise hits both alike;
- * the medians and their ratios are printed side by side.
+ * Streamed generation through the whole chain (HTTP → gateway → gRPC → inference → engine) against
+ * the raw engine in this process, on the same model, threads and slots, with 1 stream and 4
+ * concurrent streams. Rounds alternate between the two so that machine noise hits both alike; the
+ * medians and their ratios are printed side by side.
  *
  * <p>Arguments: model path, completion tokens per stream, rounds, threads.
  */
@@ -94,10 +94,14 @@ public final class ChainBenchmark {
                 "gateway",
                 output,
                 Map.of(
-                    "HTTP_PORT", Integer.toString(gatewayPort),
-                    "PARLEY_INFERENCE_TARGET", "127.0.0.1:" + grpc,
-                    "PARLEY_GATEWAY_ADMIN_KEY_FILE", output.resolve("admin-key").toString(),
-                    "PARLEY_GATEWAY_ADMIN_KEY_GENERATE", "false"))) {
+                    "HTTP_PORT",
+                    Integer.toString(gatewayPort),
+                    "PARLEY_INFERENCE_TARGET",
+                    "127.0.0.1:" + grpc,
+                    "PARLEY_GATEWAY_ADMIN_KEY_FILE",
+                    output.resolve("admin-key").toString(),
+                    "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
+                    "false"))) {
       inference.awaitReady(
           URI.create("http://127.0.0.1:" + inferenceHttp + "/health/ready"), Duration.ofMinutes(3));
       gateway.awaitReady(
@@ -134,8 +138,7 @@ public final class ChainBenchmark {
               "Model %s, %d completion tokens per stream, %d threads, %d slots, median of %d rounds%n",
               model.getFileName(), tokens, threads, slots, rounds));
       report.append(
-          String.format(
-              "%-28s %14s %14s %10s%n", "", "raw engine", "full chain", "chain/raw"));
+          String.format("%-28s %14s %14s %10s%n", "", "raw engine", "full chain", "chain/raw"));
       report.append(
           String.format(
               "%-28s %14.1f %14.1f %10.3f%n",
@@ -208,7 +211,10 @@ public final class ChainBenchmark {
   }
 
   private static Result median(List<Result> results) {
-    var byRate = results.stream().sorted((a, b) -> Double.compare(a.tokensPerSecond(), b.tokensPerSecond())).toList();
+    var byRate =
+        results.stream()
+            .sorted((a, b) -> Double.compare(a.tokensPerSecond(), b.tokensPerSecond()))
+            .toList();
     var byTtft = results.stream().mapToDouble(Result::ttftMillis).sorted().toArray();
     var mid = byRate.get(byRate.size() / 2);
     return new Result(byTtft[byTtft.length / 2], mid.tokensPerSecond(), mid.tokens());
@@ -288,7 +294,10 @@ public final class ChainBenchmark {
       try (var reader =
           new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         for (String line; (line = reader.readLine()) != null; ) {
-          if (first == 0 && line.startsWith("data: {") && line.contains("\"text\":\"") && !line.contains("\"text\":\"\"")) {
+          if (first == 0
+              && line.startsWith("data: {")
+              && line.contains("\"text\":\"")
+              && !line.contains("\"text\":\"\"")) {
             first = System.nanoTime();
           }
           int at = line.indexOf("\"completion_tokens\":");

@@ -40,7 +40,8 @@ public final class LibertyServer implements AutoCloseable {
    * @param output directory for the server's logs and work area
    * @param env environment of the server (ports, configuration)
    */
-  public static LibertyServer start(Path root, String service, Path output, Map<String, String> env) {
+  public static LibertyServer start(
+      Path root, String service, Path output, Map<String, String> env) {
     var wlp = root.resolve("modules").resolve(service).resolve("target/liberty/wlp");
     var javaHome = Path.of(System.getProperty("parley.java.home", System.getProperty("java.home")));
     var server = new LibertyServer(wlp, service, output, javaHome);
@@ -49,7 +50,12 @@ public final class LibertyServer implements AutoCloseable {
       var result = server.run(List.of("start", service), env, Duration.ofMinutes(3));
       if (result != 0) {
         throw new IllegalStateException(
-            "Liberty server " + service + " failed to start (exit " + result + "): " + server.tail());
+            "Liberty server "
+                + service
+                + " failed to start (exit "
+                + result
+                + "): "
+                + server.tail());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -83,7 +89,8 @@ public final class LibertyServer implements AutoCloseable {
         throw new IllegalStateException(e);
       }
     }
-    throw new IllegalStateException(name + " not ready at " + url + " in " + timeout + ": " + tail());
+    throw new IllegalStateException(
+        name + " not ready at " + url + " in " + timeout + ": " + tail());
   }
 
   /** The server's messages.log. */

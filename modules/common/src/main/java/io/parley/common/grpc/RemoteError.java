@@ -9,8 +9,8 @@ import java.util.Optional;
  * the server attached.
  *
  * @param code gRPC status code
- * @param reason ErrorInfo reason, the OpenAI error code (for example {@code model_not_found}); empty
- *     when the server attached none
+ * @param reason ErrorInfo reason, the OpenAI error code (for example {@code model_not_found});
+ *     empty when the server attached none
  * @param message human-readable message, safe to show to API users
  * @param metadata ErrorInfo metadata ({@code param}, {@code type}, …)
  */

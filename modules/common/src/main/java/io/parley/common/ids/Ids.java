@@ -2,7 +2,9 @@ package io.parley.common.ids;
 
 import java.security.SecureRandom;
 
-/** OpenAI-style identifiers: a prefix such as {@code chatcmpl-} and 24 random base-62 characters. */
+/**
+ * OpenAI-style identifiers: a prefix such as {@code chatcmpl-} and 24 random base-62 characters.
+ */
 public final class Ids {
 
   private static final char[] ALPHABET =

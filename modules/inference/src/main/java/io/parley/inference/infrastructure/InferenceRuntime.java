@@ -40,7 +40,10 @@ public class InferenceRuntime {
             Duration.ofMinutes(30),
             Duration.ofSeconds(20));
     server.setServing(false);
-    LOG.log(System.Logger.Level.INFO, "Inference gRPC listening on port {0}", Integer.toString(server.port()));
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Inference gRPC listening on port {0}",
+        Integer.toString(server.port()));
     loader =
         Thread.ofPlatform()
             .name("parley-model-loader")

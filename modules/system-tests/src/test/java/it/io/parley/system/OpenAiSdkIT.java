@@ -111,7 +111,11 @@ class OpenAiSdkIT {
     var promptTokens =
         inference
             .tokenize(
-                TokenizeRequest.newBuilder().setModel(MODEL).setText(PROMPT).setAddSpecial(true).build())
+                TokenizeRequest.newBuilder()
+                    .setModel(MODEL)
+                    .setText(PROMPT)
+                    .setAddSpecial(true)
+                    .build())
             .getTokensCount();
     assertThat(usage.promptTokens()).isEqualTo(promptTokens);
     assertThat(usage.totalTokens()).isEqualTo(usage.promptTokens() + usage.completionTokens());
@@ -120,18 +124,21 @@ class OpenAiSdkIT {
   @Test
   void completion_maxTokens_givesLengthAndExactlyThatManyTokens() {
     var result = client.completions().create(completion().maxTokens(7).build());
-    assertThat(result.choices().get(0).finishReason()).isEqualTo(CompletionChoice.FinishReason.LENGTH);
+    assertThat(result.choices().get(0).finishReason())
+        .isEqualTo(CompletionChoice.FinishReason.LENGTH);
     assertThat(result.usage().orElseThrow().completionTokens()).isEqualTo(7);
   }
 
   @Test
   void completion_stopString_isNeverEmitted_andFinishesWithStop() {
-    var full = client.completions().create(completion().maxTokens(40).build()).choices().get(0).text();
+    var full =
+        client.completions().create(completion().maxTokens(40).build()).choices().get(0).text();
     var words = full.trim().split(" ");
     assertThat(words.length).isGreaterThan(4);
     var stop = " " + words[3];
     var cut = full.substring(0, full.indexOf(stop));
-    var stopped = client.completions().create(completion().maxTokens(40).stop(stop).build()).choices().get(0);
+    var stopped =
+        client.completions().create(completion().maxTokens(40).stop(stop).build()).choices().get(0);
     assertThat(stopped.text()).isEqualTo(cut).doesNotContain(stop);
     assertThat(stopped.finishReason()).isEqualTo(CompletionChoice.FinishReason.STOP);
   }
@@ -173,7 +180,11 @@ class OpenAiSdkIT {
   @Test
   void completion_echoWithLogprobs_returnsPromptAndItsLogprobs() {
     var choice =
-        client.completions().create(completion().maxTokens(5).echo(true).logprobs(2).build()).choices().get(0);
+        client
+            .completions()
+            .create(completion().maxTokens(5).echo(true).logprobs(2).build())
+            .choices()
+            .get(0);
     assertThat(choice.text()).startsWith(PROMPT);
     var logprobs = choice.logprobs().orElseThrow();
     var tokenLogprobs = logprobs._tokenLogprobs().asKnown().orElseThrow();
@@ -185,9 +196,12 @@ class OpenAiSdkIT {
   @Test
   void completion_nAndBestOf_returnTheRequestedChoices() {
     var n =
-        client.completions().create(completion().temperature(1.0).seed(7).n(3).maxTokens(8).build());
+        client
+            .completions()
+            .create(completion().temperature(1.0).seed(7).n(3).maxTokens(8).build());
     assertThat(n.choices()).hasSize(3);
-    assertThat(n.choices().stream().map(CompletionChoice::index).toList()).containsExactly(0L, 1L, 2L);
+    assertThat(n.choices().stream().map(CompletionChoice::index).toList())
+        .containsExactly(0L, 1L, 2L);
     var best =
         client
             .completions()
@@ -199,14 +213,17 @@ class OpenAiSdkIT {
 
   @Test
   void completion_seed_reproducesSampledText() {
-    var a = client.completions().create(completion().temperature(1.0).seed(42).maxTokens(15).build());
-    var b = client.completions().create(completion().temperature(1.0).seed(42).maxTokens(15).build());
+    var a =
+        client.completions().create(completion().temperature(1.0).seed(42).maxTokens(15).build());
+    var b =
+        client.completions().create(completion().temperature(1.0).seed(42).maxTokens(15).build());
     assertThat(a.choices().get(0).text()).isEqualTo(b.choices().get(0).text());
   }
 
   @Test
   void completion_streamed_equalsNonStreamed() {
-    var whole = client.completions().create(completion().maxTokens(20).build()).choices().get(0).text();
+    var whole =
+        client.completions().create(completion().maxTokens(20).build()).choices().get(0).text();
     var text = new StringBuilder();
     var ids = new ArrayList<String>();
     try (var stream = client.completions().createStreaming(completion().maxTokens(20).build())) {
@@ -247,10 +264,14 @@ class OpenAiSdkIT {
 
   @Test
   void chat_temperatureZero_isDeterministic_andUsageMatchesTemplateTokens() {
-    ChatCompletion first = client.chat().completions().create(chat().maxCompletionTokens(16).build());
-    ChatCompletion second = client.chat().completions().create(chat().maxCompletionTokens(16).build());
+    ChatCompletion first =
+        client.chat().completions().create(chat().maxCompletionTokens(16).build());
+    ChatCompletion second =
+        client.chat().completions().create(chat().maxCompletionTokens(16).build());
     var text = first.choices().get(0).message().content().orElseThrow();
-    assertThat(text).isNotBlank().isEqualTo(second.choices().get(0).message().content().orElseThrow());
+    assertThat(text)
+        .isNotBlank()
+        .isEqualTo(second.choices().get(0).message().content().orElseThrow());
     assertThat(first.id()).startsWith("chatcmpl-");
     var expectedPrompt =
         inference
@@ -273,7 +294,15 @@ class OpenAiSdkIT {
   @Test
   void chat_streamWithIncludeUsage_hasRoleFirstFinishLastAndUsageChunk() {
     var whole =
-        client.chat().completions().create(chat().maxCompletionTokens(12).build()).choices().get(0).message().content().orElseThrow();
+        client
+            .chat()
+            .completions()
+            .create(chat().maxCompletionTokens(12).build())
+            .choices()
+            .get(0)
+            .message()
+            .content()
+            .orElseThrow();
     var chunks = new ArrayList<ChatCompletionChunk>();
     try (var stream =
         client

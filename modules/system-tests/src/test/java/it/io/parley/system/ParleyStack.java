@@ -54,22 +54,32 @@ final class ParleyStack implements AutoCloseable {
               "inference",
               output,
               Map.of(
-                  "HTTP_PORT", Integer.toString(inferenceHttpPort),
-                  "PARLEY_GRPC_PORT", Integer.toString(inferenceGrpcPort),
-                  "PARLEY_INFERENCE_MODELS", MODEL,
-                  "PARLEY_INFERENCE_MODEL_STORIES260K_PATH", TestModels.stories260k().toString(),
-                  "PARLEY_INFERENCE_THREADS", "1",
-                  "PARLEY_INFERENCE_SLOTS", "4"));
+                  "HTTP_PORT",
+                  Integer.toString(inferenceHttpPort),
+                  "PARLEY_GRPC_PORT",
+                  Integer.toString(inferenceGrpcPort),
+                  "PARLEY_INFERENCE_MODELS",
+                  MODEL,
+                  "PARLEY_INFERENCE_MODEL_STORIES260K_PATH",
+                  TestModels.stories260k().toString(),
+                  "PARLEY_INFERENCE_THREADS",
+                  "1",
+                  "PARLEY_INFERENCE_SLOTS",
+                  "4"));
       gateway =
           LibertyServer.start(
               root,
               "gateway",
               output,
               Map.of(
-                  "HTTP_PORT", Integer.toString(gatewayPort),
-                  "PARLEY_INFERENCE_TARGET", "127.0.0.1:" + inferenceGrpcPort,
-                  "PARLEY_GATEWAY_ADMIN_KEY_FILE", keyFile.toString(),
-                  "PARLEY_GATEWAY_ADMIN_KEY_GENERATE", "false"));
+                  "HTTP_PORT",
+                  Integer.toString(gatewayPort),
+                  "PARLEY_INFERENCE_TARGET",
+                  "127.0.0.1:" + inferenceGrpcPort,
+                  "PARLEY_GATEWAY_ADMIN_KEY_FILE",
+                  keyFile.toString(),
+                  "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
+                  "false"));
       inference.awaitReady(
           URI.create("http://127.0.0.1:" + inferenceHttpPort + "/health/ready"),
           Duration.ofMinutes(3));

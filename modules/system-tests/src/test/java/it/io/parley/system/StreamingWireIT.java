@@ -58,7 +58,9 @@ class StreamingWireIT {
     for (var event : events) {
       assertThat(event).startsWith("data: ");
     }
-    assertThat(events[0]).contains("\"object\":\"chat.completion.chunk\"").contains("\"role\":\"assistant\"");
+    assertThat(events[0])
+        .contains("\"object\":\"chat.completion.chunk\"")
+        .contains("\"role\":\"assistant\"");
     assertThat(events[events.length - 2]).contains("\"finish_reason\":\"length\"");
   }
 

@@ -242,7 +242,8 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
       }
       var response = GenerateResponse.newBuilder().setUsage(ProtoMapping.usage(usage));
       var built = new ArrayList<Choice>();
-      choices.forEach((index, choice) -> built.add(choice.setText(texts.get(index).toString()).build()));
+      choices.forEach(
+          (index, choice) -> built.add(choice.setText(texts.get(index).toString()).build()));
       response.addAllChoices(built);
       call.onNext(response.build());
       call.onCompleted();

@@ -228,13 +228,14 @@ public final class OpenAiRemoteEngine implements io.parley.inference.domain.Text
           }
           if (event.hasNonNull("usage")) {
             var u = event.get("usage");
-            usage =
-                new Usage(u.path("prompt_tokens").asInt(), u.path("completion_tokens").asInt());
+            usage = new Usage(u.path("prompt_tokens").asInt(), u.path("completion_tokens").asInt());
           }
           for (var choice : event.path("choices")) {
             int index = choice.path("index").asInt();
             String text =
-                chat ? choice.path("delta").path("content").asText("") : choice.path("text").asText("");
+                chat
+                    ? choice.path("delta").path("content").asText("")
+                    : choice.path("text").asText("");
             var tokens = logprobs(choice.path("logprobs"), chat);
             if (!text.isEmpty() || !tokens.isEmpty()) {
               completionTokens[0] += Math.max(1, tokens.size());
@@ -243,7 +244,8 @@ public final class OpenAiRemoteEngine implements io.parley.inference.domain.Text
             var reason = choice.path("finish_reason");
             if (reason.isTextual() && finished.add(index)) {
               sink.onFinish(
-                  index, reason.asText().equals("length") ? FinishReason.LENGTH : FinishReason.STOP);
+                  index,
+                  reason.asText().equals("length") ? FinishReason.LENGTH : FinishReason.STOP);
             }
           }
         }
