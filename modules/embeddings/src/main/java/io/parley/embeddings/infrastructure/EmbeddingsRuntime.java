@@ -37,7 +37,8 @@ public class EmbeddingsRuntime {
             settings.grpcHost(),
             settings.grpcPort(),
             List.of(
-                new EmbeddingsGrpcService(registry, new EmbedUseCase(registry, settings.maxInputs()))),
+                new EmbeddingsGrpcService(
+                    registry, new EmbedUseCase(registry, settings.maxInputs()))),
             List.of(),
             Duration.ofMinutes(30),
             Duration.ofSeconds(20));

@@ -55,8 +55,11 @@ public final class EmbeddingsGrpcService extends EmbeddingsServiceGrpc.Embedding
               case TEXT -> new EmbeddingInput.Text(input.getText());
               case TOKENS ->
                   new EmbeddingInput.Tokens(
-                      input.getTokens().getIdsList().stream().mapToInt(Integer::intValue).toArray());
-              case KIND_NOT_SET -> throw EmbeddingsErrors.invalid("input[" + i + "] is not set.", "input");
+                      input.getTokens().getIdsList().stream()
+                          .mapToInt(Integer::intValue)
+                          .toArray());
+              case KIND_NOT_SET ->
+                  throw EmbeddingsErrors.invalid("input[" + i + "] is not set.", "input");
             });
       }
       var dimensions =

@@ -64,9 +64,7 @@ public record EmbeddingsSettings(
                   .getOptionalValue(prefix + "max-input-tokens", Integer.class)
                   .map(OptionalInt::of)
                   .orElse(OptionalInt.empty()),
-              config
-                  .getOptionalValue(prefix + "supports-dimensions", Boolean.class)
-                  .orElse(false),
+              config.getOptionalValue(prefix + "supports-dimensions", Boolean.class).orElse(false),
               config.getOptionalValue(prefix + "dimensions", Integer.class).orElse(0),
               config.getOptionalValue(prefix + "base-url", String.class).map(URI::create),
               config.getOptionalValue(prefix + "remote-model", String.class).orElse(id),

@@ -11,6 +11,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Groups the sequences of concurrent requests into batches for one model, runs each batch once and
@@ -18,10 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>One worker thread takes the oldest queued sequence and keeps adding queued ones until the
  * batch holds {@code maxBatchSize} sequences, its padded size ({@code sequences × longest}) would
- * pass {@code maxBatchTokens}, or {@code maxWait} has passed since the oldest was queued: a lone
- * request waits at most {@code maxWait}, requests that queued while the model was busy go at once.
- * A request's sequences may be spread over several batches; its future completes when the last
- * one is done. Sequences of a cancelled request are dropped before they run.
+ * pass {@code maxBatchTokens}, or {@code maxWait} has passed since the oldest was queued. Requests
+ * that queued while the model was busy go at once; the wait for company only applies under
+ * concurrency, that is when the previous batch served several requests: a lone caller is never
+ * delayed. A request's sequences may be spread over several batches; its future completes when the
+ * last one is done. Sequences of a cancelled request are dropped before they run.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -38,11 +40,13 @@ public final class DynamicBatcher implements AutoCloseable {
   private final long maxWaitNanos;
   private final Semaphore capacity;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+  private final ReentrantLock submitLock = new ReentrantLock();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong sequences = new AtomicLong();
   private final Thread worker;
   private volatile boolean closed;
   private Item carried;
+  private int lastBatchRequests;
 
   /**
    * Starts the worker.
@@ -67,7 +71,8 @@ public final class DynamicBatcher implements AutoCloseable {
     this.maxBatchTokens = Math.max(1, maxBatchTokens);
     this.maxWaitNanos = maxWait.toNanos();
     this.capacity = new Semaphore(queueCapacity);
-    this.worker = Thread.ofPlatform().name("parley-embed-batcher-" + name).daemon().start(this::run);
+    this.worker =
+        Thread.ofPlatform().name("parley-embed-batcher-" + name).daemon().start(this::run);
   }
 
   /**
@@ -85,9 +90,14 @@ public final class DynamicBatcher implements AutoCloseable {
           "The model " + name + " is overloaded: too many inputs are waiting. Retry later.");
     }
     var pending = new Pending(request.size());
-    long now = System.nanoTime();
-    for (int i = 0; i < request.size(); i++) {
-      queue.add(new Item(request.get(i), pending, i, now));
+    submitLock.lock();
+    try {
+      long now = System.nanoTime();
+      for (int i = 0; i < request.size(); i++) {
+        queue.add(new Item(request.get(i), pending, i, now));
+      }
+    } finally {
+      submitLock.unlock();
     }
     return pending.future;
   }
@@ -129,6 +139,7 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       batches.incrementAndGet();
       sequences.addAndGet(batch.size());
+      lastBatchRequests = (int) batch.stream().map(Item::owner).distinct().count();
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).owner.complete(batch.get(i).slot, vectors[i]);
       }
@@ -149,10 +160,14 @@ public final class DynamicBatcher implements AutoCloseable {
       return batch;
     }
     batch.add(first);
+    // A request's sequences are queued under the lock: wait for the one being queued to finish.
+    submitLock.lock();
+    submitLock.unlock();
     int longest = first.tokens.length;
+    boolean waitForCompany = lastBatchRequests > 1;
     long deadline = first.queuedAt + maxWaitNanos;
     while (batch.size() < maxBatchSize) {
-      long wait = deadline - System.nanoTime();
+      long wait = waitForCompany ? deadline - System.nanoTime() : 0;
       Item next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
       if (next == null) {
         break;

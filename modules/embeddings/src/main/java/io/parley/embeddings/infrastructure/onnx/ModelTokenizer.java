@@ -43,7 +43,8 @@ public final class ModelTokenizer implements AutoCloseable {
           HuggingFaceTokenizer.newInstance(
               new ByteArrayInputStream(tokenizerJson),
               Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
-      return new ModelTokenizer(tokenizer, vocabularySize(new ObjectMapper().readTree(tokenizerJson)));
+      return new ModelTokenizer(
+          tokenizer, vocabularySize(new ObjectMapper().readTree(tokenizerJson)));
     } catch (IOException e) {
       throw new UncheckedIOException("The tokenizer cannot be read", e);
     }
@@ -75,7 +76,10 @@ public final class ModelTokenizer implements AutoCloseable {
             "input");
       }
     }
-    boolean wrapped = startsWith(ids, prefix) && endsWith(ids, suffix) && ids.length >= prefix.length + suffix.length;
+    boolean wrapped =
+        startsWith(ids, prefix)
+            && endsWith(ids, suffix)
+            && ids.length >= prefix.length + suffix.length;
     int extra = wrapped ? 0 : prefix.length + suffix.length;
     long[] sequence = new long[ids.length + extra];
     int at = 0;

@@ -26,7 +26,8 @@ public final class OnnxEmbeddingEngine implements EmbeddingEngine {
    * @param maxWait longest a request waits for others to join its batch
    * @param queueCapacity most sequences waiting per model
    */
-  public record Batching(int maxBatchSize, long maxBatchTokens, Duration maxWait, int queueCapacity) {}
+  public record Batching(
+      int maxBatchSize, long maxBatchTokens, Duration maxWait, int queueCapacity) {}
 
   private final ModelInfo info;
   private final ModelTokenizer tokenizer;

@@ -84,6 +84,10 @@ public final class OnnxEncoder implements AutoCloseable {
     try (var options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
+      // Idle intra-op threads sleep instead of spinning between runs: runs come from a batcher
+      // that waits for requests, and spinning threads would take the CPU from the callers
+      // tokenizing the next requests (measured: a single caller 3x slower with spinning).
+      options.addConfigEntry("session.intra_op.allow_spinning", "0");
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       var session = environment.createSession(model, options);
@@ -94,7 +98,8 @@ public final class OnnxEncoder implements AutoCloseable {
         throw e;
       }
     } catch (OrtException e) {
-      throw new IllegalArgumentException("ONNX Runtime cannot load the model: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }
   }
 

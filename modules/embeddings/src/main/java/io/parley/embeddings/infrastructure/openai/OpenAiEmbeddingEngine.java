@@ -27,14 +27,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves a model from a remote OpenAI-compatible {@code /v1/embeddings} endpoint: Hugging Face
- * Text Embeddings Inference (TEI), vLLM, Ollama, llama.cpp server or OpenAI itself. This is how the
+ * Serves a model from a remote OpenAI-compatible {@code /v1/embeddings} endpoint: Hugging Face Text
+ * Embeddings Inference (TEI), vLLM, Ollama, llama.cpp server or OpenAI itself. This is how the
  * service scales past one machine's CPU: the model runs elsewhere (typically on GPUs, batching on
  * its own side), Parley keeps the API, keys and accounting.
  *
  * <p>Each request is one HTTP call with all its inputs; the remote server counts the tokens. The
- * OpenAI API takes either texts or token ids in one request, so requests that mix both are
- * refused.
+ * OpenAI API takes either texts or token ids in one request, so requests that mix both are refused.
  */
 public final class OpenAiEmbeddingEngine implements EmbeddingEngine {
 
@@ -208,10 +207,8 @@ public final class OpenAiEmbeddingEngine implements EmbeddingEngine {
         "The remote engine for " + id + " answered HTTP " + status + ": " + message, null);
   }
 
-
   @Override
   public void close() {
     client.close();
   }
-
 }

@@ -33,6 +33,26 @@ class OnnxEmbeddingEngineTest {
           "Parley serves OpenAI-compatible embeddings from your own machines.",
           "Le chat est assis sur le tapis.");
 
+  /** Sixteen sentences on unrelated topics. */
+  static final List<String> TOPICS =
+      List.of(
+          "The cat sits on the mat.",
+          "Stock markets fell sharply after the interest rate decision.",
+          "How do I bake sourdough bread at home?",
+          "Quantum computers use qubits instead of bits.",
+          "The weather is lovely today, sunny and warm.",
+          "The striker scored twice in the second half of the final.",
+          "Photosynthesis turns sunlight, water and carbon dioxide into sugar.",
+          "Please reset my password, I cannot log in.",
+          "The symphony opened with a slow movement for strings.",
+          "Add two cups of flour and stir until smooth.",
+          "The volcano erupted, covering the village in ash.",
+          "Our quarterly revenue grew by twelve percent.",
+          "The train to Berlin leaves from platform nine.",
+          "Vaccines train the immune system to recognise a virus.",
+          "He painted the fence bright blue last weekend.",
+          "Compile the project with Maven before running the tests.");
+
   final OnnxEmbeddingEngine engine = TestEngines.minilm();
 
   static EmbeddingResult embed(OnnxEmbeddingEngine engine, EmbeddingInput... inputs) {
@@ -59,7 +79,8 @@ class OnnxEmbeddingEngineTest {
   void embed_returnsUnitVectors_andExactTokenCounts() {
     var result = embed(engine, "Hello world", "The cat sits on the mat.");
     for (float[] vector : result.vectors()) {
-      assertThat(Vectors.cosine(vector, vector)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+      assertThat(Vectors.cosine(vector, vector))
+          .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
       double norm = 0;
       for (float v : vector) {
         norm += v * v;
@@ -124,18 +145,17 @@ class OnnxEmbeddingEngineTest {
   }
 
   @Test
-  void embed_concurrentCallers_shareOnnxRuns_andGetTheirOwnVectors() throws Exception {
-    int callers = 16;
+  void embed_concurrentCallers_shareOnnxRuns_andEachGetsItsOwnVector() throws Exception {
+    int callers = TOPICS.size();
     var alone = new ArrayList<float[]>();
-    for (int i = 0; i < callers; i++) {
-      alone.add(embed(engine, SENTENCES.get(i % SENTENCES.size()) + " " + i).vectors().getFirst());
+    for (var text : TOPICS) {
+      alone.add(embed(engine, text).vectors().getFirst());
     }
     long runsBefore = engine.runs();
     var start = new CountDownLatch(1);
     var futures = new ArrayList<CompletableFuture<EmbeddingResult>>();
     try (var pool = Executors.newFixedThreadPool(callers)) {
-      for (int i = 0; i < callers; i++) {
-        var text = SENTENCES.get(i % SENTENCES.size()) + " " + i;
+      for (var text : TOPICS) {
         futures.add(
             CompletableFuture.supplyAsync(
                 () -> {
@@ -147,13 +167,27 @@ class OnnxEmbeddingEngineTest {
       start.countDown();
       for (int i = 0; i < callers; i++) {
         float[] together = futures.get(i).get().vectors().getFirst();
-        // int8 models quantise activations per batch, so batched vectors differ in the last
-        // digits from those computed alone.
-        assertThat(Vectors.cosine(together, alone.get(i))).as("caller %d", i).isGreaterThan(0.999);
+        // The int8 model quantises activations over the whole batch, so a vector computed in
+        // company differs slightly from the one computed alone; it is still its own.
+        double own = Vectors.cosine(together, alone.get(i));
+        assertThat(own).as("caller %d", i).isGreaterThan(0.98);
+        for (int j = 0; j < callers; j++) {
+          if (j != i) {
+            assertThat(Vectors.cosine(together, alone.get(j))).isLessThan(own - 0.2);
+          }
+        }
       }
     }
-    long runs = engine.runs() - runsBefore;
-    assertThat(runs).isLessThanOrEqualTo(callers / 4);
+    assertThat(engine.runs() - runsBefore).isLessThanOrEqualTo(callers / 4);
+  }
+
+  @Test
+  void embed_sameInputsInTheSameBatch_giveTheSameVectors() {
+    var first = embed(engine, TOPICS.toArray(String[]::new));
+    var second = embed(engine, TOPICS.toArray(String[]::new));
+    for (int i = 0; i < TOPICS.size(); i++) {
+      assertThat(second.vectors().get(i)).containsExactly(first.vectors().get(i));
+    }
   }
 
   @Test
@@ -167,7 +201,7 @@ class OnnxEmbeddingEngineTest {
     assertThat(result.vectors()).hasSize(70);
     assertThat(engine.runs() - runsBefore).isEqualTo(3);
     float[] single = embed(engine, "sentence number 42").vectors().getFirst();
-    assertThat(Vectors.cosine(result.vectors().get(42), single)).isGreaterThan(0.999);
+    assertThat(Vectors.cosine(result.vectors().get(42), single)).isGreaterThan(0.98);
   }
 
   @Test
@@ -175,7 +209,9 @@ class OnnxEmbeddingEngineTest {
     try (var bge = TestEngines.load(TestEngines.spec("bge-small-en-v1.5", "bundled-bge", false))) {
       assertThat(bge.info().dimensions()).isEqualTo(384);
       assertThat(bge.info().maxInputTokens()).isEqualTo(512);
-      var reference = new dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel();
+      var reference =
+          new dev.langchain4j.model.embedding.onnx.bgesmallenv15q
+              .BgeSmallEnV15QuantizedEmbeddingModel();
       float[] ours = embed(bge, SENTENCES.get(0)).vectors().getFirst();
       float[] theirs = reference.embed(SENTENCES.get(0)).content().vector();
       assertThat(Vectors.cosine(ours, theirs)).isGreaterThanOrEqualTo(0.9999);
