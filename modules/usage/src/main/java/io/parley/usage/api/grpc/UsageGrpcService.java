@@ -1,0 +1,482 @@
+package io.parley.usage.api.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.parley.common.v1.TokenUsage;
+import io.parley.usage.application.AccountService;
+import io.parley.usage.application.LedgerService;
+import io.parley.usage.application.UsageReports;
+import io.parley.usage.domain.ApiKeyInfo;
+import io.parley.usage.domain.InvalidUsageRequestException;
+import io.parley.usage.domain.Limits;
+import io.parley.usage.domain.ReservationState;
+import io.parley.usage.domain.Role;
+import io.parley.usage.domain.TokenCounts;
+import io.parley.usage.domain.UsageException;
+import io.parley.usage.v1.*;
+import java.util.function.Supplier;
+
+/** The gRPC edge of the usage service: maps messages to use cases and errors to statuses. */
+public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBase {
+
+  private final AccountService accounts;
+  private final LedgerService ledger;
+  private final UsageReports reports;
+
+  public UsageGrpcService(AccountService accounts, LedgerService ledger, UsageReports reports) {
+    this.accounts = accounts;
+    this.ledger = ledger;
+    this.reports = reports;
+  }
+
+  private static <T> void call(StreamObserver<T> observer, Supplier<T> work) {
+    T response;
+    try {
+      response = work.get();
+    } catch (UsageException e) {
+      observer.onError(UsageErrors.toStatus(e));
+      return;
+    } catch (RuntimeException e) {
+      observer.onError(UsageErrors.internal(e));
+      return;
+    }
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+
+  @Override
+  public void authenticate(AuthenticateRequest request, StreamObserver<AuthenticateResponse> o) {
+    call(
+        o,
+        () -> {
+          var p = accounts.authenticate(request.getApiKey(), request.getOrganization());
+          return AuthenticateResponse.newBuilder()
+              .setOrganization(p.organizationId())
+              .setOrganizationName(p.organizationName())
+              .setUser(p.userId())
+              .setRole(toProto(p.role()))
+              .setApiKeyId(p.apiKeyId())
+              .setApiKeyOrganization(p.apiKeyOrganizationId())
+              .build();
+        });
+  }
+
+  @Override
+  public void createOrganization(
+      CreateOrganizationRequest request, StreamObserver<CreateOrganizationResponse> o) {
+    call(
+        o,
+        () -> {
+          var created = accounts.createOrganization(request.getName(), request.getOwnerUser());
+          return CreateOrganizationResponse.newBuilder()
+              .setOrganization(created.organization().id())
+              .setOwnerUser(created.ownerUserId())
+              .build();
+        });
+  }
+
+  @Override
+  public void listOrganizations(
+      ListOrganizationsRequest request, StreamObserver<ListOrganizationsResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ListOrganizationsResponse.newBuilder();
+          for (var m : accounts.organizationsOf(request.getUser())) {
+            b.addOrganizations(
+                Organization.newBuilder()
+                    .setId(m.organization().id())
+                    .setName(m.organization().name())
+                    .setCreatedAt(m.organization().createdAt())
+                    .setRole(toProto(m.role()))
+                    .setIsDefault(m.isDefault()));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void putMember(PutMemberRequest request, StreamObserver<PutMemberResponse> o) {
+    call(
+        o,
+        () ->
+            PutMemberResponse.newBuilder()
+                .setUser(
+                    accounts.putMember(
+                        request.getOrganization(), request.getUser(), fromProto(request.getRole())))
+                .build());
+  }
+
+  @Override
+  public void removeMember(RemoveMemberRequest request, StreamObserver<RemoveMemberResponse> o) {
+    call(
+        o,
+        () ->
+            RemoveMemberResponse.newBuilder()
+                .setRemoved(accounts.removeMember(request.getOrganization(), request.getUser()))
+                .build());
+  }
+
+  @Override
+  public void listMembers(ListMembersRequest request, StreamObserver<ListMembersResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ListMembersResponse.newBuilder();
+          for (var m : accounts.members(request.getOrganization())) {
+            b.addMembers(
+                Member.newBuilder()
+                    .setUser(m.userId())
+                    .setEmail(m.email())
+                    .setRole(toProto(m.role()))
+                    .setAddedAt(m.addedAt()));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> o) {
+    call(
+        o,
+        () -> {
+          var created =
+              accounts.createApiKey(
+                  request.getOrganization(),
+                  request.getUser(),
+                  request.getName(),
+                  request.getExpiresAt());
+          return CreateApiKeyResponse.newBuilder()
+              .setApiKeyId(created.info().id())
+              .setSecret(created.secret())
+              .setApiKey(toProto(created.info()))
+              .build();
+        });
+  }
+
+  @Override
+  public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ListApiKeysResponse.newBuilder();
+          for (var k :
+              accounts.apiKeys(
+                  request.getOrganization(), request.getUser(), request.getIncludeRevoked())) {
+            b.addApiKeys(toProto(k));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<RevokeApiKeyResponse> o) {
+    call(
+        o,
+        () -> {
+          accounts.revokeApiKey(request.getOrganization(), request.getApiKeyId());
+          return RevokeApiKeyResponse.newBuilder().setRevoked(true).build();
+        });
+  }
+
+  @Override
+  public void setLimits(SetLimitsRequest request, StreamObserver<SetLimitsResponse> o) {
+    call(
+        o,
+        () ->
+            SetLimitsResponse.newBuilder()
+                .setLimits(
+                    toProto(
+                        accounts.setLimits(
+                            request.getOrganization(), fromProto(request.getLimits()))))
+                .build());
+  }
+
+  @Override
+  public void getLimits(GetLimitsRequest request, StreamObserver<GetLimitsResponse> o) {
+    call(
+        o,
+        () ->
+            GetLimitsResponse.newBuilder()
+                .setLimits(toProto(accounts.limits(request.getOrganization())))
+                .build());
+  }
+
+  @Override
+  public void getBudget(GetBudgetRequest request, StreamObserver<GetBudgetResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ledger.budget(request.getOrganization());
+          return GetBudgetResponse.newBuilder()
+              .setPeriodStart(b.periodStart())
+              .setPeriodEnd(b.periodEnd())
+              .setSpentMicros(b.spentMicros())
+              .setReservedMicros(b.reservedMicros())
+              .setSoftLimitMicros(b.softLimitMicros())
+              .setHardLimitMicros(b.hardLimitMicros())
+              .setSoftLimitReachedAt(b.softLimitReachedAt())
+              .build();
+        });
+  }
+
+  @Override
+  public void reserve(ReserveRequest request, StreamObserver<ReserveResponse> o) {
+    call(
+        o,
+        () -> {
+          var outcome =
+              ledger.reserve(
+                  request.getRequestId(),
+                  request.getOrganization(),
+                  request.getApiKeyId(),
+                  request.getModel(),
+                  tokens(request.getEstimated(), "estimated"));
+          return ReserveResponse.newBuilder()
+              .setSoftLimitReached(outcome.notification().isPresent())
+              .setReservedMicros(outcome.reservedMicros())
+              .setState(toProto(outcome.state()))
+              .setRemainingMicros(outcome.remainingMicros())
+              .build();
+        });
+  }
+
+  @Override
+  public void settle(SettleRequest request, StreamObserver<SettleResponse> o) {
+    call(
+        o,
+        () -> {
+          var outcome =
+              ledger.settle(
+                  request.getRequestId(),
+                  tokens(request.getActual(), "actual"),
+                  request.getOrganization(),
+                  request.getApiKeyId(),
+                  request.getModel());
+          return SettleResponse.newBuilder()
+              .setCostMicros(outcome.costMicros())
+              .setState(io.parley.usage.v1.ReservationState.RESERVATION_STATE_SETTLED)
+              .setReplayed(outcome.replayed())
+              .build();
+        });
+  }
+
+  @Override
+  public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> o) {
+    call(
+        o,
+        () ->
+            ReleaseResponse.newBuilder()
+                .setState(toProto(ledger.release(request.getRequestId())))
+                .build());
+  }
+
+  @Override
+  public void queryUsage(QueryUsageRequest request, StreamObserver<QueryUsageResponse> o) {
+    call(
+        o,
+        () -> {
+          var page =
+              reports.report(
+                  new UsageReports.Request(
+                      request.getOrganization(),
+                      request.getStartTime(),
+                      request.getEndTime(),
+                      request.getBucketWidth(),
+                      request.getGroupByList(),
+                      request.getModelsList(),
+                      request.getApiKeyIdsList(),
+                      request.getUserIdsList(),
+                      request.getLimit(),
+                      request.getPage()),
+                  false);
+          var b = QueryUsageResponse.newBuilder();
+          for (var bucket : page.buckets()) {
+            if (bucket.rows().isEmpty()) {
+              b.addResults(
+                  UsageResult.newBuilder()
+                      .setStartTime(bucket.start())
+                      .setEndTime(bucket.end())
+                      .setTokens(TokenUsage.getDefaultInstance()));
+            }
+            for (var row : bucket.rows()) {
+              b.addResults(
+                  UsageResult.newBuilder()
+                      .setStartTime(bucket.start())
+                      .setEndTime(bucket.end())
+                      .putAllGroup(row.group())
+                      .setTokens(
+                          TokenUsage.newBuilder()
+                              .setPromptTokens(saturate(row.promptTokens()))
+                              .setCompletionTokens(saturate(row.completionTokens()))
+                              .setTotalTokens(
+                                  saturate(row.promptTokens() + row.completionTokens())))
+                      .setNumModelRequests(row.requests())
+                      .setCostMicros(row.inputCostMicros() + row.outputCostMicros()));
+            }
+          }
+          return b.setHasMore(!page.nextPage().isEmpty()).setNextPage(page.nextPage()).build();
+        });
+  }
+
+  @Override
+  public void queryCosts(QueryCostsRequest request, StreamObserver<QueryCostsResponse> o) {
+    call(
+        o,
+        () -> {
+          var page =
+              reports.report(
+                  new UsageReports.Request(
+                      request.getOrganization(),
+                      request.getStartTime(),
+                      request.getEndTime(),
+                      request.getBucketWidth(),
+                      request.getGroupByList(),
+                      java.util.List.of(),
+                      java.util.List.of(),
+                      java.util.List.of(),
+                      request.getLimit(),
+                      request.getPage()),
+                  true);
+          boolean lineItems = request.getGroupByList().contains("line_item");
+          boolean byModel = request.getGroupByList().contains("model");
+          var b = QueryCostsResponse.newBuilder();
+          for (var bucket : page.buckets()) {
+            if (bucket.rows().isEmpty()) {
+              b.addResults(
+                  CostResult.newBuilder()
+                      .setStartTime(bucket.start())
+                      .setEndTime(bucket.end())
+                      .setCurrency("usd"));
+            }
+            for (var row : bucket.rows()) {
+              if (lineItems) {
+                for (var item : UsageReports.lineItems(row)) {
+                  var group = new java.util.LinkedHashMap<>(row.group());
+                  if (!byModel) {
+                    group.remove("model");
+                  }
+                  group.put("line_item", item.getKey());
+                  b.addResults(
+                      CostResult.newBuilder()
+                          .setStartTime(bucket.start())
+                          .setEndTime(bucket.end())
+                          .putAllGroup(group)
+                          .setAmountMicros(item.getValue())
+                          .setCurrency("usd"));
+                }
+              } else {
+                b.addResults(
+                    CostResult.newBuilder()
+                        .setStartTime(bucket.start())
+                        .setEndTime(bucket.end())
+                        .putAllGroup(row.group())
+                        .setAmountMicros(row.inputCostMicros() + row.outputCostMicros())
+                        .setCurrency("usd"));
+              }
+            }
+          }
+          return b.setHasMore(!page.nextPage().isEmpty()).setNextPage(page.nextPage()).build();
+        });
+  }
+
+  @Override
+  public void listNotifications(
+      ListNotificationsRequest request, StreamObserver<ListNotificationsResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ListNotificationsResponse.newBuilder();
+          for (var n : ledger.notifications(request.getOrganization())) {
+            b.addNotifications(
+                Notification.newBuilder()
+                    .setId(n.id())
+                    .setOrganization(n.organizationId())
+                    .setKind(n.kind())
+                    .setPeriodStart(n.periodStart())
+                    .setThresholdMicros(n.thresholdMicros())
+                    .setAmountMicros(n.amountMicros())
+                    .setCreatedAt(n.createdAt())
+                    .setDeliveredAt(n.deliveredAt()));
+          }
+          return b.build();
+        });
+  }
+
+  private static TokenCounts tokens(TokenUsage usage, String param) {
+    if (usage.getPromptTokens() < 0 || usage.getCompletionTokens() < 0) {
+      throw new InvalidUsageRequestException("Token counts must not be negative.", param);
+    }
+    return new TokenCounts(usage.getPromptTokens(), usage.getCompletionTokens());
+  }
+
+  private static int saturate(long value) {
+    return (int) Math.min(Integer.MAX_VALUE, value);
+  }
+
+  private static io.parley.usage.v1.Role toProto(Role role) {
+    return role == Role.OWNER
+        ? io.parley.usage.v1.Role.ROLE_OWNER
+        : io.parley.usage.v1.Role.ROLE_READER;
+  }
+
+  private static Role fromProto(io.parley.usage.v1.Role role) {
+    return switch (role) {
+      case ROLE_OWNER -> Role.OWNER;
+      case ROLE_READER -> Role.READER;
+      default -> throw new InvalidUsageRequestException("role must be reader or owner.", "role");
+    };
+  }
+
+  private static io.parley.usage.v1.ReservationState toProto(ReservationState state) {
+    return switch (state) {
+      case RESERVED -> io.parley.usage.v1.ReservationState.RESERVATION_STATE_RESERVED;
+      case SETTLED -> io.parley.usage.v1.ReservationState.RESERVATION_STATE_SETTLED;
+      case RELEASED -> io.parley.usage.v1.ReservationState.RESERVATION_STATE_RELEASED;
+    };
+  }
+
+  private static ApiKey toProto(ApiKeyInfo k) {
+    return ApiKey.newBuilder()
+        .setId(k.id())
+        .setName(k.name())
+        .setRedactedValue(k.redactedValue())
+        .setOrganization(k.organizationId())
+        .setUser(k.userId())
+        .setCreatedAt(k.createdAt())
+        .setLastUsedAt(k.lastUsedAt())
+        .setExpiresAt(k.expiresAt())
+        .setRevokedAt(k.revokedAt())
+        .build();
+  }
+
+  private static io.parley.usage.v1.Limits toProto(Limits l) {
+    var b =
+        io.parley.usage.v1.Limits.newBuilder()
+            .setRequestsPerMinute(l.requestsPerMinute())
+            .setTokensPerMinute(l.tokensPerMinute())
+            .setSoftLimitMicros(l.softLimitMicros())
+            .setHardLimitMicros(l.hardLimitMicros());
+    for (var m : l.modelLimits()) {
+      b.addModelLimits(
+          ModelRateLimit.newBuilder()
+              .setModel(m.model())
+              .setRequestsPerMinute(m.requestsPerMinute())
+              .setTokensPerMinute(m.tokensPerMinute()));
+    }
+    return b.build();
+  }
+
+  private static Limits fromProto(io.parley.usage.v1.Limits l) {
+    return new Limits(
+        l.getRequestsPerMinute(),
+        l.getTokensPerMinute(),
+        l.getSoftLimitMicros(),
+        l.getHardLimitMicros(),
+        l.getModelLimitsList().stream()
+            .map(
+                m ->
+                    new Limits.ModelRateLimit(
+                        m.getModel(), m.getRequestsPerMinute(), m.getTokensPerMinute()))
+            .toList());
+  }
+}

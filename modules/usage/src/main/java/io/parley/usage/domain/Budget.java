@@ -1,0 +1,21 @@
+package io.parley.usage.domain;
+
+/**
+ * An organization's spend in one billing period (a calendar month, UTC).
+ *
+ * @param periodStart seconds since the epoch
+ * @param periodEnd exclusive
+ * @param spentMicros settled cost
+ * @param reservedMicros cost held by requests in flight
+ * @param softLimitMicros soft limit, 0 = none
+ * @param hardLimitMicros hard limit, 0 = none
+ * @param softLimitReachedAt when the soft limit was reached, 0 = not yet
+ */
+public record Budget(
+    long periodStart,
+    long periodEnd,
+    long spentMicros,
+    long reservedMicros,
+    long softLimitMicros,
+    long hardLimitMicros,
+    long softLimitReachedAt) {}

@@ -1,0 +1,80 @@
+package io.parley.usage.infrastructure.config;
+
+import io.parley.usage.domain.PriceTable;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * The usage service's settings, read from MicroProfile Config (defaults in {@code
+ * META-INF/microprofile-config.properties}, overridden by environment variables such as {@code
+ * PARLEY_USAGE_DB_URL}).
+ *
+ * @param grpcHost address the gRPC server binds
+ * @param grpcPort port of the gRPC server
+ * @param dbUrl JDBC URL (H2 or PostgreSQL)
+ * @param dbUser database user
+ * @param dbPasswordFile file with the database password
+ * @param dbPoolSize maximum pooled connections
+ * @param bootstrapKeyFile the gateway's admin key file
+ * @param bootstrapOrganizationName name of the first organization
+ * @param bootstrapOwnerEmail e-mail address of the first owner
+ * @param prices price table
+ * @param reservationTtl age after which unsettled reservations are released
+ * @param softLimitWebhook URL that receives soft-limit notifications
+ */
+public record UsageSettings(
+    String grpcHost,
+    int grpcPort,
+    String dbUrl,
+    String dbUser,
+    Optional<Path> dbPasswordFile,
+    int dbPoolSize,
+    Optional<Path> bootstrapKeyFile,
+    String bootstrapOrganizationName,
+    String bootstrapOwnerEmail,
+    PriceTable prices,
+    Duration reservationTtl,
+    Optional<URI> softLimitWebhook) {
+
+  /** Reads the settings. */
+  public static UsageSettings from(Config config) {
+    var dataDir =
+        config
+            .getOptionalValue("parley.data-dir", String.class)
+            .orElse(System.getProperty("user.home") + "/.parley/data");
+    return new UsageSettings(
+        config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
+        config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9096),
+        config
+            .getOptionalValue("parley.usage.db.url", String.class)
+            .orElse("jdbc:h2:file:" + dataDir + "/usage"),
+        config.getOptionalValue("parley.usage.db.user", String.class).orElse("sa"),
+        nonBlank(config.getOptionalValue("parley.usage.db.password-file", String.class))
+            .map(Path::of),
+        config.getOptionalValue("parley.usage.db.pool-size", Integer.class).orElse(10),
+        nonBlank(config.getOptionalValue("parley.usage.bootstrap-key-file", String.class))
+            .map(Path::of),
+        config
+            .getOptionalValue("parley.usage.bootstrap.organization-name", String.class)
+            .orElse("Default organization"),
+        config
+            .getOptionalValue("parley.usage.bootstrap.owner-email", String.class)
+            .orElse("admin@localhost"),
+        PriceTable.parse(
+            config.getOptionalValue("parley.usage.prices", String.class).orElse(""),
+            config
+                .getOptionalValue("parley.usage.price.default", String.class)
+                .orElse("1000000/2000000")),
+        Duration.ofSeconds(
+            config.getOptionalValue("parley.usage.reservation-ttl-s", Long.class).orElse(3600L)),
+        nonBlank(config.getOptionalValue("parley.usage.soft-limit-webhook-url", String.class))
+            .map(URI::create));
+  }
+
+  private static Optional<String> nonBlank(Optional<String> value) {
+    return value.map(String::strip).filter(s -> !s.isEmpty());
+  }
+}

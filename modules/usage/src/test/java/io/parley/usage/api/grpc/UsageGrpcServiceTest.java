@@ -1,0 +1,220 @@
+package io.parley.usage.api.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.parley.common.grpc.GrpcErrors;
+import io.parley.common.v1.TokenUsage;
+import io.parley.usage.testsupport.MutableClock;
+import io.parley.usage.testsupport.Stack;
+import io.parley.usage.testsupport.TestDatabases;
+import io.parley.usage.v1.*;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gRPC edge through an in-process server with real stubs, on embedded H2 (Flyway on H2). */
+class UsageGrpcServiceTest {
+
+  private static final Instant T0 = Instant.parse("2026-11-10T00:00:00Z");
+  private static final MutableClock CLOCK = new MutableClock(T0);
+  private static Stack stack;
+  private static Server server;
+  private static ManagedChannel channel;
+  private static UsageServiceGrpc.UsageServiceBlockingStub stub;
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = Stack.over(TestDatabases.h2(), CLOCK, Optional.empty(), n -> {});
+    var name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new UsageGrpcService(stack.accounts(), stack.ledger(), stack.reports()))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    stub = UsageServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channel.shutdownNow();
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    stack.database().close();
+  }
+
+  private static UsageServiceGrpc.UsageServiceBlockingStub call() {
+    return stub.withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static TokenUsage tokens(int prompt, int completion) {
+    return TokenUsage.newBuilder()
+        .setPromptTokens(prompt)
+        .setCompletionTokens(completion)
+        .setTotalTokens(prompt + completion)
+        .build();
+  }
+
+  @Test
+  void authenticate_unknownKey_unauthenticatedInvalidApiKey_withoutEchoingIt() {
+    var secret = "sk-" + "Q".repeat(48);
+    assertThatThrownBy(
+            () -> call().authenticate(AuthenticateRequest.newBuilder().setApiKey(secret).build()))
+        .satisfies(
+            e -> {
+              var error = GrpcErrors.parse(e);
+              assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+              assertThat(error.reason()).isEqualTo("invalid_api_key");
+              assertThat(error.message()).doesNotContain(secret);
+            });
+  }
+
+  @Test
+  void reserve_pastHardLimit_resourceExhaustedInsufficientQuota() {
+    var org =
+        call()
+            .createOrganization(
+                CreateOrganizationRequest.newBuilder()
+                    .setName("Quota")
+                    .setOwnerUser("quota@acme.test")
+                    .build())
+            .getOrganization();
+    call()
+        .setLimits(
+            SetLimitsRequest.newBuilder()
+                .setOrganization(org)
+                .setLimits(Limits.newBuilder().setHardLimitMicros(100))
+                .build());
+    assertThatThrownBy(
+            () ->
+                call()
+                    .reserve(
+                        ReserveRequest.newBuilder()
+                            .setRequestId("r-quota")
+                            .setOrganization(org)
+                            .setModel("m")
+                            .setEstimated(tokens(50, 50))
+                            .build()))
+        .satisfies(
+            e -> {
+              var error = GrpcErrors.parse(e);
+              assertThat(error.code()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(error.reason()).isEqualTo("insufficient_quota");
+              assertThat(error.metadata()).containsEntry("type", "insufficient_quota");
+            });
+  }
+
+  @Test
+  void usage_isBucketedAndGrouped_andCostsHaveLineItems() {
+    var created =
+        call()
+            .createOrganization(
+                CreateOrganizationRequest.newBuilder()
+                    .setName("Usage")
+                    .setOwnerUser("usage@acme.test")
+                    .build());
+    var org = created.getOrganization();
+    var key =
+        call()
+            .createApiKey(
+                CreateApiKeyRequest.newBuilder()
+                    .setOrganization(org)
+                    .setUser(created.getOwnerUser())
+                    .setName("k")
+                    .build());
+    assertThat(key.getSecret()).startsWith("sk-");
+    assertThat(key.getApiKey().getRedactedValue()).doesNotContain(key.getSecret());
+    long start = CLOCK.millis() / 1000;
+    // Minute 0: two requests of model m; minute 2: one of model free.
+    for (var spec : new String[][] {{"u1", "m"}, {"u2", "m"}}) {
+      call()
+          .reserve(
+              ReserveRequest.newBuilder()
+                  .setRequestId(spec[0])
+                  .setOrganization(org)
+                  .setApiKeyId(key.getApiKeyId())
+                  .setModel(spec[1])
+                  .setEstimated(tokens(10, 10))
+                  .build());
+      var settled =
+          call()
+              .settle(
+                  SettleRequest.newBuilder()
+                      .setRequestId(spec[0])
+                      .setActual(tokens(10, 5))
+                      .build());
+      assertThat(settled.getCostMicros()).isEqualTo(20);
+    }
+    CLOCK.advance(Duration.ofMinutes(2));
+    call()
+        .settle(
+            SettleRequest.newBuilder()
+                .setRequestId("u3")
+                .setActual(tokens(7, 3))
+                .setOrganization(org)
+                .setApiKeyId(key.getApiKeyId())
+                .setModel("free")
+                .build());
+
+    var usage =
+        call()
+            .queryUsage(
+                QueryUsageRequest.newBuilder()
+                    .setOrganization(org)
+                    .setStartTime(start)
+                    .setEndTime(start + 180)
+                    .setBucketWidth("1m")
+                    .addGroupBy("model")
+                    .addGroupBy("user")
+                    .build());
+    assertThat(usage.getResultsList()).hasSize(3);
+    var first = usage.getResults(0);
+    assertThat(first.getStartTime()).isEqualTo(start);
+    assertThat(first.getNumModelRequests()).isEqualTo(2);
+    assertThat(first.getTokens().getPromptTokens()).isEqualTo(20);
+    assertThat(first.getTokens().getCompletionTokens()).isEqualTo(10);
+    assertThat(first.getGroupMap())
+        .containsEntry("model", "m")
+        .containsEntry("user", created.getOwnerUser());
+    assertThat(usage.getResults(1).getNumModelRequests()).isZero();
+    assertThat(usage.getResults(2).getGroupMap()).containsEntry("model", "free");
+    assertThat(usage.getResults(2).getTokens().getTotalTokens()).isEqualTo(10);
+
+    var paged =
+        call()
+            .queryUsage(
+                QueryUsageRequest.newBuilder()
+                    .setOrganization(org)
+                    .setStartTime(start)
+                    .setEndTime(start + 180)
+                    .setBucketWidth("1m")
+                    .setLimit(2)
+                    .build());
+    assertThat(paged.getHasMore()).isTrue();
+    assertThat(paged.getNextPage()).isEqualTo(Long.toString(start + 120));
+
+    var daily =
+        call()
+            .queryCosts(
+                QueryCostsRequest.newBuilder()
+                    .setOrganization(org)
+                    .setStartTime(start)
+                    .setEndTime(start + 86400)
+                    .addGroupBy("line_item")
+                    .build());
+    assertThat(daily.getResultsList())
+        .extracting(r -> r.getGroupMap().get("line_item") + "=" + r.getAmountMicros())
+        .containsExactlyInAnyOrder(
+            "free, input=0", "free, output=0", "m, input=20", "m, output=20");
+  }
+}

@@ -1,0 +1,104 @@
+package io.parley.usage.infrastructure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannelBuilder;
+import io.parley.common.v1.TokenUsage;
+import io.parley.usage.domain.PriceTable;
+import io.parley.usage.infrastructure.config.UsageSettings;
+import io.parley.usage.testsupport.TestDatabases;
+import io.parley.usage.v1.AuthenticateRequest;
+import io.parley.usage.v1.ReserveRequest;
+import io.parley.usage.v1.SettleRequest;
+import io.parley.usage.v1.UsageServiceGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole service (PostgreSQL, bootstrap, Netty gRPC on loopback) as Liberty starts it; prints
+ * Reserve and Settle latencies.
+ */
+class UsageServerLoopbackTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void bootstrapKey_authenticates_andReserveSettleRoundTrip() throws Exception {
+    var secret = "sk-" + "L".repeat(48);
+    var keyFile = dir.resolve("admin-key");
+    Files.writeString(keyFile, secret);
+    var schema = TestDatabases.newSchema();
+    var settings =
+        new UsageSettings(
+            "127.0.0.1",
+            0,
+            TestDatabases.schemaUrl(schema),
+            TestDatabases.postgresUser(),
+            Optional.empty(),
+            8,
+            Optional.of(keyFile),
+            "Default organization",
+            "admin@localhost",
+            PriceTable.parse("", "1000000/2000000"),
+            Duration.ofHours(1),
+            Optional.empty());
+    try (var server = UsageServer.start(settings, Clock.systemUTC())) {
+      var channel =
+          ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        var stub = UsageServiceGrpc.newBlockingStub(channel);
+        var principal =
+            stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+                .authenticate(AuthenticateRequest.newBuilder().setApiKey(secret).build());
+        assertThat(principal.getRole()).isEqualTo(io.parley.usage.v1.Role.ROLE_OWNER);
+        var tokens = TokenUsage.newBuilder().setPromptTokens(10).setCompletionTokens(10).build();
+        int warmup = 200;
+        int n = 1000;
+        var reserve = new long[n];
+        var settle = new long[n];
+        for (int i = 0; i < warmup + n; i++) {
+          var id = "lat-" + i;
+          long t0 = System.nanoTime();
+          stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+              .reserve(
+                  ReserveRequest.newBuilder()
+                      .setRequestId(id)
+                      .setOrganization(principal.getOrganization())
+                      .setApiKeyId(principal.getApiKeyId())
+                      .setModel("m")
+                      .setEstimated(tokens)
+                      .build());
+          long t1 = System.nanoTime();
+          stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+              .settle(SettleRequest.newBuilder().setRequestId(id).setActual(tokens).build());
+          long t2 = System.nanoTime();
+          if (i >= warmup) {
+            reserve[i - warmup] = t1 - t0;
+            settle[i - warmup] = t2 - t1;
+          }
+        }
+        Arrays.sort(reserve);
+        Arrays.sort(settle);
+        System.out.printf(
+            "loopback gRPC + PostgreSQL over %d calls: Reserve p50 %.2f ms p99 %.2f ms;"
+                + " Settle p50 %.2f ms p99 %.2f ms%n",
+            n,
+            reserve[n / 2] / 1e6,
+            reserve[n * 99 / 100] / 1e6,
+            settle[n / 2] / 1e6,
+            settle[n * 99 / 100] / 1e6);
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } finally {
+      TestDatabases.dropSchema(schema);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.parley.usage.testsupport;
+
+import io.parley.usage.application.AccountService;
+import io.parley.usage.application.LedgerService;
+import io.parley.usage.application.NotificationSink;
+import io.parley.usage.application.UsageReports;
+import io.parley.usage.domain.PriceTable;
+import io.parley.usage.infrastructure.jdbc.JdbcAccountRepository;
+import io.parley.usage.infrastructure.jdbc.JdbcLedgerRepository;
+import io.parley.usage.infrastructure.jdbc.JdbcUsageRepository;
+import io.parley.usage.infrastructure.jdbc.UsageDatabase;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The use cases over one database, as one service replica would hold them.
+ *
+ * @param database the pool
+ * @param accounts accounts
+ * @param ledger ledger
+ * @param reports reports
+ */
+public record Stack(
+    UsageDatabase database, AccountService accounts, LedgerService ledger, UsageReports reports) {
+
+  /** Prices of the tests: "m" costs 1 micro-dollar per token in and 2 out (per 1M: 1e6 / 2e6). */
+  public static final PriceTable PRICES =
+      PriceTable.parse("m=1000000/2000000,free=0/0", "1000000/1000000");
+
+  /** A stack over {@code database}. */
+  public static Stack over(
+      UsageDatabase database, Clock clock, Optional<Path> bootstrapKey, NotificationSink sink) {
+    var accountRepository = new JdbcAccountRepository(database.jdbc());
+    var accounts =
+        new AccountService(
+            accountRepository, clock, bootstrapKey, "Default organization", "admin@localhost");
+    var ledger =
+        new LedgerService(
+            new JdbcLedgerRepository(database.jdbc()), accountRepository, PRICES, sink, clock);
+    return new Stack(
+        database,
+        accounts,
+        ledger,
+        new UsageReports(new JdbcUsageRepository(database.jdbc()), clock));
+  }
+}
