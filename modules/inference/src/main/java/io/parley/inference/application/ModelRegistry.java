@@ -1,13 +1,10 @@
 package io.parley.inference.application;
 
+import io.parley.common.models.LoadedModels;
 import io.parley.inference.domain.ModelInfo;
 import io.parley.inference.domain.ModelNotFoundException;
 import io.parley.inference.domain.TextEngine;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The models this server hosts. Models are loaded in the background at start; the server is ready
@@ -15,90 +12,47 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class ModelRegistry implements AutoCloseable {
 
-  private static final System.Logger LOG = System.getLogger(ModelRegistry.class.getName());
-
-  private final List<ModelSpec> specs;
-  private final ModelLoader loader;
-  private final Map<String, TextEngine> engines = new ConcurrentHashMap<>();
-  private final List<String> failures = new CopyOnWriteArrayList<>();
-  private volatile boolean closed;
+  private final LoadedModels<ModelSpec, TextEngine> models;
 
   public ModelRegistry(List<ModelSpec> specs, ModelLoader loader) {
-    this.specs = List.copyOf(specs);
-    this.loader = loader;
+    this.models = new LoadedModels<>("Model", specs, ModelSpec::id, loader::load);
   }
 
   /** Loads every configured model, one after the other, on the calling thread. */
   public void loadAll() {
-    for (var spec : specs) {
-      if (closed) {
-        return;
-      }
-      try {
-        long start = System.nanoTime();
-        var engine = loader.load(spec);
-        if (closed) {
-          engine.close();
-          return;
-        }
-        engines.put(spec.id(), engine);
-        LOG.log(
-            System.Logger.Level.INFO,
-            "Model {0} ({1}) ready in {2} ms",
-            spec.id(),
-            spec.engine(),
-            (System.nanoTime() - start) / 1_000_000);
-      } catch (RuntimeException e) {
-        failures.add(spec.id() + ": " + e.getMessage());
-        LOG.log(System.Logger.Level.ERROR, "Model " + spec.id() + " failed to load", e);
-      }
-    }
+    models.loadAll();
   }
 
   /** Whether every configured model is loaded. */
   public boolean ready() {
-    return !closed && engines.size() == specs.size();
+    return models.ready();
   }
 
   /** Why models failed to load, one line each. */
   public List<String> failures() {
-    return List.copyOf(failures);
+    return models.failures();
   }
 
   /** Models loaded so far, in configuration order. */
   public List<ModelInfo> list() {
-    var result = new ArrayList<ModelInfo>();
-    for (var spec : specs) {
-      var engine = engines.get(spec.id());
-      if (engine != null) {
-        result.add(engine.info());
-      }
-    }
-    return result;
+    return models.loaded().stream().map(TextEngine::info).toList();
   }
 
-  /** The engine configured for a model, if it is loaded. */
+  /** The engine of a loaded model. */
   public TextEngine engine(String model) {
-    var engine = engines.get(model);
-    if (engine == null) {
-      throw new ModelNotFoundException(model);
-    }
-    return engine;
+    return models.engine(model).orElseThrow(() -> new ModelNotFoundException(model));
   }
 
   /** The configured engine kind of a model ({@code llama} or {@code openai}). */
   public String engineKind(String model) {
-    return specs.stream()
-        .filter(s -> s.id().equals(model))
+    return models
+        .spec(model)
         .map(ModelSpec::engine)
-        .findFirst()
         .orElseThrow(() -> new ModelNotFoundException(model));
   }
 
   @Override
   public void close() {
-    closed = true;
-    engines.values().forEach(TextEngine::close);
-    engines.clear();
+    models.close();
   }
 }
