@@ -72,7 +72,13 @@ public class ApiKeyAuthenticator {
     }
   }
 
-  private static Optional<String> bearerToken(String header) {
+  /** Whether a bearer token is the bootstrap admin key (constant-time comparison). */
+  public boolean isAdminKey(String key) {
+    return MessageDigest.isEqual(sha256(key), keyDigest);
+  }
+
+  /** The token of an {@code Authorization: Bearer …} header, if it is one. */
+  public static Optional<String> bearerToken(String header) {
     var value = header.strip();
     if (value.length() > 7 && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
       var token = value.substring(7).strip();

@@ -18,6 +18,8 @@ public final class ChunkStream implements AutoCloseable {
   private final List<GenerateRequest> prompts;
   private final TokenUsage.Builder usage = TokenUsage.newBuilder();
   private volatile GenerationStream current;
+  private volatile boolean currentReported;
+  private volatile long currentGenerated;
   private volatile boolean cancelled;
   private int prompt;
   private GenerateChunk next;
@@ -39,6 +41,9 @@ public final class ChunkStream implements AutoCloseable {
         var chunk = current.next();
         if (chunk.hasUsage()) {
           TextGeneration.add(usage, chunk.getUsage());
+          currentReported = true;
+        } else {
+          currentGenerated += generatedTokens(chunk);
         }
         if (hasContent(chunk)) {
           int offset = prompt * prompts.get(prompt).getN();
@@ -47,6 +52,8 @@ public final class ChunkStream implements AutoCloseable {
         }
       } else if (prompt + 1 < prompts.size() && !cancelled) {
         prompt++;
+        currentReported = false;
+        currentGenerated = 0;
         current = inference.openStream(prompts.get(prompt));
       } else {
         return false;
@@ -65,6 +72,39 @@ public final class ChunkStream implements AutoCloseable {
   /** Token counts of every prompt, complete once {@link #hasNext()} returned false. */
   public TokenUsage usage() {
     return usage.build();
+  }
+
+  /**
+   * The tokens to bill, also after a failure or a cancellation. Prompts whose call ended normally
+   * count as the engine reported them. The usage of the call in progress is lost when it is
+   * cancelled (a gRPC cancellation ends the call at once; the engine's final usage chunk is never
+   * sent), so that prompt counts its estimated prompt tokens plus the tokens received so far: the
+   * tokens listed in each chunk, or one per chunk with text when a chunk lists none.
+   *
+   * @param estimate the estimate made when the request was admitted
+   */
+  public TokenUsage billable(TokenEstimate estimate) {
+    var billed = usage.clone();
+    if (!currentReported) {
+      int promptTokens =
+          prompt < estimate.promptTokens().size() ? estimate.promptTokens().get(prompt) : 0;
+      int completion = (int) Math.min(Integer.MAX_VALUE, currentGenerated);
+      TextGeneration.add(
+          billed,
+          TokenUsage.newBuilder()
+              .setPromptTokens(promptTokens)
+              .setCompletionTokens(completion)
+              .setTotalTokens(promptTokens + completion)
+              .build());
+    }
+    return billed.build();
+  }
+
+  private static long generatedTokens(GenerateChunk chunk) {
+    if (chunk.getLogprobsCount() > 0) {
+      return chunk.getLogprobsCount();
+    }
+    return chunk.getText().isEmpty() ? 0 : 1;
   }
 
   /** Cancels the call in progress; the engine stops generating. */

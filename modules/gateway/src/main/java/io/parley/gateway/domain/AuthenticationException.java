@@ -5,7 +5,8 @@ public class AuthenticationException extends GatewayException {
 
   /**
    * @param message what is wrong (never the whole key)
-   * @param code {@code invalid_api_key} for a wrong key, {@code null} when none was sent
+   * @param code {@code invalid_api_key} for a wrong key, {@code mismatched_organization} for an
+   *     organization the key cannot use, {@code null} when none was sent
    */
   public AuthenticationException(String message, String code) {
     super(401, INVALID_REQUEST, code, null, message);
@@ -26,5 +27,12 @@ public class AuthenticationException extends GatewayException {
             + ApiKeys.mask(presented)
             + ". You can find your API key in the admin key file of your Parley installation.",
         "invalid_api_key");
+  }
+
+  /** The {@code OpenAI-Organization} header names an organization the key cannot be used in. */
+  public static AuthenticationException mismatchedOrganization() {
+    return new AuthenticationException(
+        "OpenAI-Organization header should match organization for API key",
+        "mismatched_organization");
   }
 }

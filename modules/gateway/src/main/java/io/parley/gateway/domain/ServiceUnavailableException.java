@@ -21,6 +21,15 @@ public class ServiceUnavailableException extends GatewayException {
         503, "service_unavailable", INFERENCE_UNAVAILABLE, retryAfterSeconds);
   }
 
+  /** The usage service (keys, limits, billing) is down, restarting, or its circuit is open. */
+  public static ServiceUnavailableException usage(int retryAfterSeconds) {
+    return new ServiceUnavailableException(
+        503,
+        "service_unavailable",
+        "The usage service is unavailable. Please retry shortly.",
+        retryAfterSeconds);
+  }
+
   /** A call ran past its deadline. */
   public static ServiceUnavailableException timeout(int retryAfterSeconds) {
     return new ServiceUnavailableException(

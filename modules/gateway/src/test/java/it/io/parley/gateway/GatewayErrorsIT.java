@@ -115,6 +115,44 @@ class GatewayErrorsIT {
   }
 
   @Test
+  void apiResponses_carryTheOrganizationAndTheRateLimitHeaders() throws Exception {
+    var response =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/nothing-here"))
+                .header("Authorization", "Bearer " + key)
+                .GET());
+
+    assertThat(response.headers().firstValue("openai-organization")).contains("org-default");
+    org.junit.jupiter.api.Assumptions.assumeTrue(redisAnswers(), "no Redis on 127.0.0.1:6379");
+    assertThat(response.headers().firstValue("x-ratelimit-limit-requests")).contains("1000");
+    assertThat(response.headers().firstValue("x-ratelimit-remaining-requests")).isPresent();
+    assertThat(response.headers().firstValue("x-ratelimit-limit-tokens")).contains("100000");
+    assertThat(response.headers().firstValue("x-ratelimit-reset-tokens")).isPresent();
+  }
+
+  @Test
+  void organizationTheAdminKeyCannotUse_is401MismatchedOrganization() throws Exception {
+    var response =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/models"))
+                .header("Authorization", "Bearer " + key)
+                .header("OpenAI-Organization", "org-elsewhere")
+                .GET());
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(error(response).get("code").asText()).isEqualTo("mismatched_organization");
+  }
+
+  private static boolean redisAnswers() {
+    try (var socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", 6379), 200);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  @Test
   void unknownPath_is404Envelope() throws Exception {
     var response =
         send(

@@ -1,7 +1,13 @@
 package io.parley.gateway.api.rest;
 
 import io.parley.common.ids.Ids;
+import io.parley.gateway.application.Admission;
+import io.parley.gateway.application.ChunkStream;
+import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.TextGeneration;
+import io.parley.gateway.application.TokenEstimate;
+import io.parley.gateway.domain.Caller;
+import io.parley.inference.v1.GenerateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,6 +18,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.util.List;
+import java.util.function.Consumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** {@code POST /v1/chat/completions}, whole or streamed. */
@@ -20,45 +27,104 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class ChatCompletionsResource {
 
   private TextGeneration generation;
+  private Admission admission;
   private long maxBodyBytes;
   private int retryAfterSeconds;
+  private int defaultMaxTokens;
 
   /** For CDI proxies. */
   protected ChatCompletionsResource() {}
 
+  /** Without rate limits or metering. */
+  public ChatCompletionsResource(
+      TextGeneration generation, long maxBodyBytes, int retryAfterSeconds) {
+    this(generation, Admission.unlimited(), maxBodyBytes, retryAfterSeconds, 512);
+  }
+
   @Inject
   public ChatCompletionsResource(
       TextGeneration generation,
+      Admission admission,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
-      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
+      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
+      @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
     this.generation = generation;
+    this.admission = admission;
     this.maxBodyBytes = maxBodyBytes;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.defaultMaxTokens = defaultMaxTokens;
   }
 
   @POST
   public Response create(
       @Context HttpHeaders headers, @Context HttpServletRequest request, InputStream body) {
     return create(
+            GenerationEndpoint.caller(request),
             GenerationEndpoint.requestId(request),
             headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
             GenerationEndpoint.contentLength(headers),
-            body)
+            body,
+            decision -> request.setAttribute(RateLimitHeaders.PROPERTY, decision))
         .toResponse();
   }
 
   GenerationEndpoint.Reply create(
       String requestId, String contentType, long contentLength, InputStream body) {
+    return create(
+        GenerationEndpoint.DEFAULT_CALLER,
+        requestId,
+        contentType,
+        contentLength,
+        body,
+        decision -> {});
+  }
+
+  GenerationEndpoint.Reply create(
+      Caller caller,
+      String requestId,
+      String contentType,
+      long contentLength,
+      InputStream body,
+      Consumer<RateLimitDecision> onDecision) {
     var json = RequestBodies.read(contentType, contentLength, body, maxBodyBytes);
-    var call = ChatCompletionRequests.parse(json, requestId);
+    var parsed = ChatCompletionRequests.parse(json, requestId);
+    var call =
+        new ChatCompletionCall(
+            parsed.request().toBuilder().setOrganization(caller.organization()).build(),
+            parsed.stream(),
+            parsed.includeUsage(),
+            parsed.logprobs());
+    var prompts = List.of(call.request());
+    var estimate = TokenEstimate.of(prompts, defaultMaxTokens);
+    var ticket = admission.admit(caller, requestId, call.model(), estimate, onDecision);
     var id = Ids.next("chatcmpl-");
     long created = GenerationEndpoint.now();
     if (call.stream()) {
-      var chunks = generation.stream(List.of(call.request()));
+      ChunkStream chunks;
+      try {
+        chunks = generation.stream(prompts);
+      } catch (RuntimeException e) {
+        ticket.release();
+        throw e;
+      }
       return GenerationEndpoint.Reply.stream(
-          new ChatStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds));
+          new ChatStreamOutput(
+              chunks,
+              call,
+              id,
+              created,
+              requestId,
+              retryAfterSeconds,
+              () -> ticket.finish(chunks.billable(estimate))));
     }
-    var response = generation.generate(List.of(call.request()));
+    GenerateResponse response;
+    try {
+      response = generation.generate(prompts);
+    } catch (RuntimeException e) {
+      ticket.release();
+      throw e;
+    }
+    ticket.finish(response.getUsage());
     return GenerationEndpoint.Reply.json(
         OpenAiShapes.chatCompletion(id, created, call.model(), response, call.logprobs()));
   }

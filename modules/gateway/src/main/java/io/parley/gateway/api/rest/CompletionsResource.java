@@ -1,7 +1,13 @@
 package io.parley.gateway.api.rest;
 
 import io.parley.common.ids.Ids;
+import io.parley.gateway.application.Admission;
+import io.parley.gateway.application.ChunkStream;
+import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.TextGeneration;
+import io.parley.gateway.application.TokenEstimate;
+import io.parley.gateway.domain.Caller;
+import io.parley.inference.v1.GenerateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,6 +17,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
+import java.util.function.Consumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** {@code POST /v1/completions} (legacy), whole or streamed. */
@@ -19,45 +26,104 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class CompletionsResource {
 
   private TextGeneration generation;
+  private Admission admission;
   private long maxBodyBytes;
   private int retryAfterSeconds;
+  private int defaultMaxTokens;
 
   /** For CDI proxies. */
   protected CompletionsResource() {}
 
+  /** Without rate limits or metering. */
+  public CompletionsResource(TextGeneration generation, long maxBodyBytes, int retryAfterSeconds) {
+    this(generation, Admission.unlimited(), maxBodyBytes, retryAfterSeconds, 512);
+  }
+
   @Inject
   public CompletionsResource(
       TextGeneration generation,
+      Admission admission,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
-      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
+      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
+      @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
     this.generation = generation;
+    this.admission = admission;
     this.maxBodyBytes = maxBodyBytes;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.defaultMaxTokens = defaultMaxTokens;
   }
 
   @POST
   public Response create(
       @Context HttpHeaders headers, @Context HttpServletRequest request, InputStream body) {
     return create(
+            GenerationEndpoint.caller(request),
             GenerationEndpoint.requestId(request),
             headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
             GenerationEndpoint.contentLength(headers),
-            body)
+            body,
+            decision -> request.setAttribute(RateLimitHeaders.PROPERTY, decision))
         .toResponse();
   }
 
   GenerationEndpoint.Reply create(
       String requestId, String contentType, long contentLength, InputStream body) {
+    return create(
+        GenerationEndpoint.DEFAULT_CALLER,
+        requestId,
+        contentType,
+        contentLength,
+        body,
+        decision -> {});
+  }
+
+  GenerationEndpoint.Reply create(
+      Caller caller,
+      String requestId,
+      String contentType,
+      long contentLength,
+      InputStream body,
+      Consumer<RateLimitDecision> onDecision) {
     var json = RequestBodies.read(contentType, contentLength, body, maxBodyBytes);
-    var call = CompletionRequests.parse(json, requestId);
+    var parsed = CompletionRequests.parse(json, requestId);
+    var call =
+        new CompletionCall(
+            parsed.prompts().stream()
+                .map(p -> p.toBuilder().setOrganization(caller.organization()).build())
+                .toList(),
+            parsed.stream(),
+            parsed.includeUsage(),
+            parsed.logprobs());
+    var estimate = TokenEstimate.of(call.prompts(), defaultMaxTokens);
+    var ticket = admission.admit(caller, requestId, call.model(), estimate, onDecision);
     var id = Ids.next("cmpl-");
     long created = GenerationEndpoint.now();
     if (call.stream()) {
-      var chunks = generation.stream(call.prompts());
+      ChunkStream chunks;
+      try {
+        chunks = generation.stream(call.prompts());
+      } catch (RuntimeException e) {
+        ticket.release();
+        throw e;
+      }
       return GenerationEndpoint.Reply.stream(
-          new TextStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds));
+          new TextStreamOutput(
+              chunks,
+              call,
+              id,
+              created,
+              requestId,
+              retryAfterSeconds,
+              () -> ticket.finish(chunks.billable(estimate))));
     }
-    var response = generation.generate(call.prompts());
+    GenerateResponse response;
+    try {
+      response = generation.generate(call.prompts());
+    } catch (RuntimeException e) {
+      ticket.release();
+      throw e;
+    }
+    ticket.finish(response.getUsage());
     return GenerationEndpoint.Reply.json(
         OpenAiShapes.textCompletion(id, created, call.model(), response, call.logprobs()));
   }

@@ -1,6 +1,6 @@
 package io.parley.gateway.api.rest;
 
-import io.parley.gateway.application.ApiKeyAuthenticator;
+import io.parley.gateway.application.Authentication;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -13,14 +13,18 @@ import java.util.Optional;
 
 /**
  * First thing on every request: gives it an id and a start time, then requires a valid API key on
- * {@code /v1} (before matching, so unknown {@code /v1} paths also need one).
+ * {@code /v1} (before matching, so unknown {@code /v1} paths also need one) and records who the
+ * caller is, in which organization ({@code OpenAI-Organization}).
  */
 @Provider
 @PreMatching
 @Priority(Priorities.AUTHENTICATION)
 public class RequestFilter implements ContainerRequestFilter {
 
-  @Inject ApiKeyAuthenticator authenticator;
+  /** The request header that picks one of the caller's organizations. */
+  static final String ORGANIZATION_HEADER = "OpenAI-Organization";
+
+  @Inject Authentication authentication;
 
   @Override
   public void filter(ContainerRequestContext request) {
@@ -31,8 +35,11 @@ public class RequestFilter implements ContainerRequestFilter {
       path = path.substring(1);
     }
     if (path.equals("v1") || path.startsWith("v1/")) {
-      authenticator.authenticate(
-          Optional.ofNullable(request.getHeaderString(HttpHeaders.AUTHORIZATION)));
+      var caller =
+          authentication.authenticate(
+              Optional.ofNullable(request.getHeaderString(HttpHeaders.AUTHORIZATION)),
+              Optional.ofNullable(request.getHeaderString(ORGANIZATION_HEADER)));
+      request.setProperty(Callers.PROPERTY, caller);
     }
   }
 }

@@ -21,6 +21,7 @@ final class TextStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
   private final long created;
   private final String requestId;
   private final int retryAfterSeconds;
+  private final Runnable onEnd;
 
   TextStreamOutput(
       ChunkStream chunks,
@@ -28,49 +29,56 @@ final class TextStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
       String id,
       long created,
       String requestId,
-      int retryAfterSeconds) {
+      int retryAfterSeconds,
+      Runnable onEnd) {
     this.chunks = chunks;
     this.call = call;
     this.id = id;
     this.created = created;
     this.requestId = requestId;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.onEnd = onEnd;
   }
 
   @Override
   public void write(OutputStream out) {
-    var encoder = new TextChunkEncoder(out, id, created, call.model(), call.includeUsage());
-    try (chunks) {
-      try {
-        while (chunks.hasNext()) {
-          var chunk = chunks.next();
-          var text =
-              chunk.getEchoText().isEmpty()
-                  ? chunk.getText()
-                  : chunk.getEchoText() + chunk.getText();
-          encoder.text(
-              chunk.getIndex(),
-              text,
-              call.logprobs()
-                  ? OpenAiShapes.textLogprobs(chunk.getEchoLogprobsList(), chunk.getLogprobsList())
-                  : null,
-              OpenAiShapes.finishReason(chunk.getFinishReason()));
+    try {
+      var encoder = new TextChunkEncoder(out, id, created, call.model(), call.includeUsage());
+      try (chunks) {
+        try {
+          while (chunks.hasNext()) {
+            var chunk = chunks.next();
+            var text =
+                chunk.getEchoText().isEmpty()
+                    ? chunk.getText()
+                    : chunk.getEchoText() + chunk.getText();
+            encoder.text(
+                chunk.getIndex(),
+                text,
+                call.logprobs()
+                    ? OpenAiShapes.textLogprobs(
+                        chunk.getEchoLogprobsList(), chunk.getLogprobsList())
+                    : null,
+                OpenAiShapes.finishReason(chunk.getFinishReason()));
+          }
+          if (encoder.includeUsage()) {
+            encoder.usage(OpenAiShapes.usage(chunks.usage()));
+          }
+          encoder.done();
+        } catch (IOException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          chunks.cancel();
+          encoder.error(
+              Errors.envelope(
+                  Errors.classify(e, "POST", "/v1/completions", retryAfterSeconds, requestId),
+                  requestId));
         }
-        if (encoder.includeUsage()) {
-          encoder.usage(OpenAiShapes.usage(chunks.usage()));
-        }
-        encoder.done();
       } catch (IOException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        chunks.cancel();
-        encoder.error(
-            Errors.envelope(
-                Errors.classify(e, "POST", "/v1/completions", retryAfterSeconds, requestId),
-                requestId));
+        LOG.log(Level.FINE, requestId + ": client went away; generation cancelled", e);
       }
-    } catch (IOException e) {
-      LOG.log(Level.FINE, requestId + ": client went away; generation cancelled", e);
+    } finally {
+      onEnd.run();
     }
   }
 }

@@ -1,0 +1,145 @@
+package io.parley.gateway.application;
+
+import io.parley.common.v1.TokenUsage;
+import io.parley.gateway.domain.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Lets a generation run, or not: rate limits first (one request and the estimated tokens), then the
+ * budget reservation. The {@link Ticket} it hands out trues both up when the generation ends.
+ */
+@ApplicationScoped
+public class Admission {
+
+  private RateLimiter limiter;
+  private Metering metering;
+
+  /** For CDI proxies. */
+  protected Admission() {}
+
+  @Inject
+  public Admission(RateLimiter limiter, Metering metering) {
+    this.limiter = limiter;
+    this.metering = metering;
+  }
+
+  /** No limits, no metering (tests, embedded use). */
+  public static Admission unlimited() {
+    return new Admission(null, null);
+  }
+
+  /**
+   * Admits a generation.
+   *
+   * @param onDecision receives the rate-limit decision before anything is thrown, for the response
+   *     headers
+   * @throws io.parley.gateway.domain.RateLimitExceededException when a limit refuses it
+   * @throws io.parley.gateway.domain.QuotaExceededException when the budget refuses it
+   */
+  public Ticket admit(
+      Caller caller,
+      String requestId,
+      String model,
+      TokenEstimate estimate,
+      java.util.function.Consumer<RateLimitDecision> onDecision) {
+    var decision =
+        limiter == null
+            ? RateLimitDecision.UNLIMITED
+            : limiter.admit(caller, model, estimate.total());
+    onDecision.accept(decision);
+    if (!decision.allowed()) {
+      throw decision.exception(model, caller.organization());
+    }
+    var ticket = new Ticket(caller, requestId, model, estimate, decision);
+    if (metering != null) {
+      try {
+        metering.reserve(requestId, caller, model, estimate);
+      } catch (RuntimeException e) {
+        ticket.refund();
+        throw e;
+      }
+    }
+    return ticket;
+  }
+
+  /** The state of the caller's buckets, taking nothing; unlimited when they cannot be read. */
+  public RateLimitDecision peek(Caller caller) {
+    if (limiter == null) {
+      return RateLimitDecision.UNLIMITED;
+    }
+    try {
+      return limiter.peek(caller);
+    } catch (RuntimeException e) {
+      return RateLimitDecision.UNLIMITED;
+    }
+  }
+
+  /**
+   * An admitted generation; {@link #finish} or {@link #release} it once (later calls do nothing).
+   */
+  public final class Ticket {
+    private final Caller caller;
+    private final String requestId;
+    private final String model;
+    private final TokenEstimate estimate;
+    private final RateLimitDecision decision;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    private Ticket(
+        Caller caller,
+        String requestId,
+        String model,
+        TokenEstimate estimate,
+        RateLimitDecision decision) {
+      this.caller = caller;
+      this.requestId = requestId;
+      this.model = model;
+      this.estimate = estimate;
+      this.decision = decision;
+    }
+
+    /** The rate-limit decision that admitted it. */
+    public RateLimitDecision decision() {
+      return decision;
+    }
+
+    /** The tokens charged up front. */
+    public TokenEstimate estimate() {
+      return estimate;
+    }
+
+    /**
+     * The generation ended (completed, failed, cancelled): the token buckets are trued up and the
+     * usage settled with what was used; a generation that used nothing is released instead.
+     */
+    public void finish(TokenUsage actual) {
+      if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      if (limiter != null) {
+        limiter.correct(caller, model, (long) actual.getTotalTokens() - estimate.total());
+      }
+      if (metering != null) {
+        if (actual.getTotalTokens() == 0) {
+          metering.release(requestId);
+        } else {
+          metering.settle(requestId, caller, model, actual);
+        }
+      }
+    }
+
+    /** Nothing ran (the generation could not start): the tokens go back, the reservation too. */
+    public void release() {
+      finish(TokenUsage.getDefaultInstance());
+    }
+
+    private void refund() {
+      done.set(true);
+      if (limiter != null) {
+        limiter.correct(caller, model, -estimate.total());
+      }
+    }
+  }
+}

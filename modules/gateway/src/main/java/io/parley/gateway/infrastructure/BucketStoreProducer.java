@@ -1,0 +1,59 @@
+package io.parley.gateway.infrastructure;
+
+import io.parley.gateway.domain.BucketStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The rate limiter's bucket store, chosen by {@code parley.gateway.limiter}: {@code memory} (one
+ * gateway replica) or {@code redis} (several, sharing {@code parley.gateway.redis.url}).
+ */
+@ApplicationScoped
+public class BucketStoreProducer {
+
+  private static final Logger LOG = Logger.getLogger(BucketStoreProducer.class.getName());
+
+  @Inject
+  @ConfigProperty(name = "parley.gateway.limiter")
+  String limiter;
+
+  @Inject
+  @ConfigProperty(name = "parley.gateway.redis.url")
+  String redisUrl;
+
+  @Inject
+  @ConfigProperty(name = "parley.gateway.redis.prefix")
+  String redisPrefix;
+
+  @Inject
+  @ConfigProperty(name = "parley.gateway.redis.timeout-ms")
+  long redisTimeoutMillis;
+
+  @Produces
+  @ApplicationScoped
+  BucketStore store() {
+    return switch (limiter.strip().toLowerCase(Locale.ROOT)) {
+      case "memory" -> {
+        LOG.info("Rate limits are kept in memory (one gateway replica)");
+        yield new MemoryBucketStore();
+      }
+      case "redis" -> {
+        LOG.info(() -> "Rate limits are kept in Redis, keys " + redisPrefix + "*");
+        yield new RedisBucketStore(redisUrl, redisPrefix, Duration.ofMillis(redisTimeoutMillis));
+      }
+      default ->
+          throw new IllegalStateException(
+              "parley.gateway.limiter must be memory or redis, not '" + limiter + "'");
+    };
+  }
+
+  void close(@Disposes BucketStore store) {
+    store.close();
+  }
+}

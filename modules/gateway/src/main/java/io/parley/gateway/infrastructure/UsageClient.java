@@ -1,0 +1,301 @@
+package io.parley.gateway.infrastructure;
+
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.parley.common.grpc.GrpcErrors;
+import io.parley.common.v1.TokenUsage;
+import io.parley.gateway.domain.GatewayException;
+import io.parley.gateway.domain.ServiceUnavailableException;
+import io.parley.usage.v1.AuthenticateRequest;
+import io.parley.usage.v1.AuthenticateResponse;
+import io.parley.usage.v1.CreateApiKeyRequest;
+import io.parley.usage.v1.CreateApiKeyResponse;
+import io.parley.usage.v1.CreateOrganizationRequest;
+import io.parley.usage.v1.CreateOrganizationResponse;
+import io.parley.usage.v1.GetLimitsRequest;
+import io.parley.usage.v1.Limits;
+import io.parley.usage.v1.ListApiKeysRequest;
+import io.parley.usage.v1.ListApiKeysResponse;
+import io.parley.usage.v1.ListMembersRequest;
+import io.parley.usage.v1.ListMembersResponse;
+import io.parley.usage.v1.ListOrganizationsRequest;
+import io.parley.usage.v1.ListOrganizationsResponse;
+import io.parley.usage.v1.PutMemberRequest;
+import io.parley.usage.v1.PutMemberResponse;
+import io.parley.usage.v1.QueryCostsRequest;
+import io.parley.usage.v1.QueryCostsResponse;
+import io.parley.usage.v1.QueryUsageRequest;
+import io.parley.usage.v1.QueryUsageResponse;
+import io.parley.usage.v1.ReleaseRequest;
+import io.parley.usage.v1.RemoveMemberRequest;
+import io.parley.usage.v1.ReserveRequest;
+import io.parley.usage.v1.ReserveResponse;
+import io.parley.usage.v1.RevokeApiKeyRequest;
+import io.parley.usage.v1.SetLimitsRequest;
+import io.parley.usage.v1.SettleRequest;
+import io.parley.usage.v1.SettleResponse;
+import io.parley.usage.v1.UsageServiceGrpc;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.faulttolerance.Bulkhead;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
+
+/**
+ * Client of {@code parley.usage.v1.UsageService}: keys, organizations, limits and the usage ledger.
+ * Every call has a deadline; failures become the gateway's errors ({@link UsageErrors}). Idempotent
+ * calls (Authenticate, the reads, Reserve/Settle/Release, which the service keys by request id) are
+ * retried on transient failures; creating organizations, members and keys is not. A circuit breaker
+ * per method opens when the service keeps failing (only unavailability and timeouts count); while
+ * open, callers get 503 at once. {@link #enabled()} is false when {@code parley.usage.target} is
+ * not set: the gateway then runs on its bootstrap admin key alone and never calls this client.
+ */
+@ApplicationScoped
+public class UsageClient {
+
+  private Channel channel;
+  private boolean enabled;
+  private long deadlineMillis;
+  private int retryAfterSeconds;
+
+  /** For CDI proxies. */
+  protected UsageClient() {}
+
+  /**
+   * @param channel channel to the usage service (opened on first use)
+   * @param target the configured target; empty disables the client
+   * @param deadlineMillis deadline of every call
+   * @param retryAfterSeconds {@code retry-after} sent with transient failures
+   */
+  @Inject
+  public UsageClient(
+      @Usage Channel channel,
+      @ConfigProperty(name = "parley.usage.target") Optional<String> target,
+      @ConfigProperty(name = "parley.usage.deadline-ms") long deadlineMillis,
+      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
+    this.channel = channel;
+    this.enabled = target.filter(t -> !t.isBlank()).isPresent();
+    this.deadlineMillis = deadlineMillis;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Whether a usage service is configured. */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /**
+   * Resolves a bearer key.
+   *
+   * @param organization the organization asked for; empty for the key's default
+   * @throws io.parley.gateway.domain.AuthenticationException for an unknown, revoked or expired
+   *     key, or an organization the key cannot be used in
+   */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  @CircuitBreaker(
+      failOn = {ServiceUnavailableException.class, TimeoutException.class},
+      requestVolumeThreshold = 20,
+      failureRatio = 0.5,
+      delay = 5_000,
+      successThreshold = 2)
+  @Bulkhead(128)
+  public AuthenticateResponse authenticate(String apiKey, String organization) {
+    return call(
+        s ->
+            s.authenticate(
+                AuthenticateRequest.newBuilder()
+                    .setApiKey(apiKey)
+                    .setOrganization(organization)
+                    .build()),
+        apiKey);
+  }
+
+  /** An organization's limits. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  @CircuitBreaker(
+      failOn = {ServiceUnavailableException.class, TimeoutException.class},
+      requestVolumeThreshold = 20,
+      failureRatio = 0.5,
+      delay = 5_000,
+      successThreshold = 2)
+  public Limits getLimits(String organization) {
+    return call(
+            s -> s.getLimits(GetLimitsRequest.newBuilder().setOrganization(organization).build()),
+            "")
+        .getLimits();
+  }
+
+  /** Replaces an organization's limits. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public Limits setLimits(String organization, Limits limits) {
+    return call(
+            s ->
+                s.setLimits(
+                    SetLimitsRequest.newBuilder()
+                        .setOrganization(organization)
+                        .setLimits(limits)
+                        .build()),
+            "")
+        .getLimits();
+  }
+
+  /**
+   * Reserves the worst case of a request; idempotent by request id.
+   *
+   * @throws io.parley.gateway.domain.QuotaExceededException past the hard limit
+   */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  @CircuitBreaker(
+      failOn = {ServiceUnavailableException.class, TimeoutException.class},
+      requestVolumeThreshold = 20,
+      failureRatio = 0.5,
+      delay = 5_000,
+      successThreshold = 2)
+  public ReserveResponse reserve(
+      String requestId, String organization, String apiKeyId, String model, TokenUsage estimate) {
+    return call(
+        s ->
+            s.reserve(
+                ReserveRequest.newBuilder()
+                    .setRequestId(requestId)
+                    .setOrganization(organization)
+                    .setApiKeyId(apiKeyId)
+                    .setModel(model)
+                    .setEstimated(estimate)
+                    .build()),
+        "");
+  }
+
+  /** Settles a request with what it used; idempotent by request id. */
+  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public SettleResponse settle(SettleRequest request) {
+    return call(s -> s.settle(request), "");
+  }
+
+  /** Releases the reservation of a request that used nothing; idempotent by request id. */
+  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public void release(String requestId) {
+    call(s -> s.release(ReleaseRequest.newBuilder().setRequestId(requestId).build()), "");
+  }
+
+  /** Creates an organization with its first owner. */
+  @Timeout(5_000)
+  public CreateOrganizationResponse createOrganization(String name, String ownerUser) {
+    return call(
+        s ->
+            s.createOrganization(
+                CreateOrganizationRequest.newBuilder()
+                    .setName(name)
+                    .setOwnerUser(ownerUser)
+                    .build()),
+        "");
+  }
+
+  /** The organizations of a user. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public ListOrganizationsResponse listOrganizations(String user) {
+    return call(
+        s -> s.listOrganizations(ListOrganizationsRequest.newBuilder().setUser(user).build()), "");
+  }
+
+  /** Adds a member or changes their role. */
+  @Timeout(5_000)
+  public PutMemberResponse putMember(PutMemberRequest request) {
+    return call(s -> s.putMember(request), "");
+  }
+
+  /** Removes a member; whether there was one. */
+  @Timeout(5_000)
+  public boolean removeMember(String organization, String user) {
+    return call(
+            s ->
+                s.removeMember(
+                    RemoveMemberRequest.newBuilder()
+                        .setOrganization(organization)
+                        .setUser(user)
+                        .build()),
+            "")
+        .getRemoved();
+  }
+
+  /** The members of an organization. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public ListMembersResponse listMembers(String organization) {
+    return call(
+        s -> s.listMembers(ListMembersRequest.newBuilder().setOrganization(organization).build()),
+        "");
+  }
+
+  /** Creates an API key; the response holds the secret, once. */
+  @Timeout(5_000)
+  public CreateApiKeyResponse createApiKey(CreateApiKeyRequest request) {
+    return call(s -> s.createApiKey(request), "");
+  }
+
+  /** The keys of an organization (metadata only). */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public ListApiKeysResponse listApiKeys(ListApiKeysRequest request) {
+    return call(s -> s.listApiKeys(request), "");
+  }
+
+  /** Revokes a key. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public boolean revokeApiKey(String organization, String apiKeyId) {
+    return call(
+            s ->
+                s.revokeApiKey(
+                    RevokeApiKeyRequest.newBuilder()
+                        .setOrganization(organization)
+                        .setApiKeyId(apiKeyId)
+                        .build()),
+            "")
+        .getRevoked();
+  }
+
+  /** Token usage in time buckets. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(10_000)
+  public QueryUsageResponse queryUsage(QueryUsageRequest request) {
+    return call(s -> s.queryUsage(request), "");
+  }
+
+  /** Costs in time buckets. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(10_000)
+  public QueryCostsResponse queryCosts(QueryCostsRequest request) {
+    return call(s -> s.queryCosts(request), "");
+  }
+
+  private <T> T call(Function<UsageServiceGrpc.UsageServiceBlockingStub, T> rpc, String apiKey) {
+    if (!enabled) {
+      throw new IllegalStateException("parley.usage.target is not set");
+    }
+    try {
+      return rpc.apply(
+          UsageServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS));
+    } catch (StatusRuntimeException e) {
+      throw failure(e, apiKey);
+    }
+  }
+
+  private GatewayException failure(StatusRuntimeException e, String apiKey) {
+    return UsageErrors.toGatewayException(GrpcErrors.parse(e), apiKey, retryAfterSeconds);
+  }
+}

@@ -1,0 +1,153 @@
+package io.parley.gateway.application;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.parley.gateway.domain.AuthenticationException;
+import io.parley.gateway.domain.PermissionDeniedException;
+import io.parley.gateway.domain.Role;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AuthenticationTest {
+
+  private static final String ADMIN_KEY = "sk-parley-admin-00000000000000000";
+
+  private final AtomicLong now = new AtomicLong();
+  private ScriptedUsage usage;
+  private Authentication authentication;
+
+  @BeforeEach
+  void start() throws Exception {
+    usage = new ScriptedUsage();
+    authentication =
+        new Authentication(
+            ApiKeyAuthenticator.forKey(ADMIN_KEY), usage.client(), "org-admin", 5_000, now::get);
+  }
+
+  @AfterEach
+  void stop() {
+    usage.close();
+  }
+
+  @Test
+  void usageKey_resolvesToOrganizationUserAndRole() {
+    var caller = authenticate(ScriptedUsage.READER_KEY, null);
+
+    assertThat(caller.organization()).isEqualTo("org-a");
+    assertThat(caller.role()).isEqualTo(Role.READER);
+    assertThat(caller.administrator()).isFalse();
+  }
+
+  @Test
+  void positiveAnswers_areCachedForTheConfiguredTime_thenAskedAgain() {
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    assertThat(usage.authentications).hasSize(1);
+
+    usage.revoked.put(ScriptedUsage.OWNER_KEY, "");
+    now.addAndGet(4_999_000_000L);
+    assertThat(authenticate(ScriptedUsage.OWNER_KEY, null).organization()).isEqualTo("org-a");
+
+    now.addAndGet(1_000_000L);
+    assertThatThrownBy(() -> authenticate(ScriptedUsage.OWNER_KEY, null))
+        .isInstanceOf(AuthenticationException.class)
+        .hasMessageStartingWith("Incorrect API key provided: sk-pa");
+    assertThat(usage.authentications).hasSize(2);
+  }
+
+  @Test
+  void cache_isPerOrganizationAskedFor() {
+    authenticate(ScriptedUsage.READER_KEY, null);
+    var other = authenticate(ScriptedUsage.READER_KEY, "org-b");
+
+    assertThat(other.organization()).isEqualTo("org-b");
+    assertThat(usage.authentications).hasSize(2);
+  }
+
+  @Test
+  void cache_isKeyedByTheKeysDigest_notTheKey() {
+    assertThat(Authentication.sha256(ScriptedUsage.OWNER_KEY))
+        .hasSize(64)
+        .doesNotContain(ScriptedUsage.OWNER_KEY);
+  }
+
+  @Test
+  void refusals_areNotCached() {
+    assertThatThrownBy(() -> authenticate("sk-unknown-key-1234567890", null))
+        .isInstanceOf(AuthenticationException.class);
+    assertThatThrownBy(() -> authenticate("sk-unknown-key-1234567890", null))
+        .isInstanceOf(AuthenticationException.class);
+    assertThat(usage.authentications).hasSize(2);
+  }
+
+  @Test
+  void organizationTheKeyCannotUse_is401MismatchedOrganization() {
+    assertThatThrownBy(() -> authenticate(ScriptedUsage.OWNER_KEY, "org-zzz"))
+        .isInstanceOfSatisfying(
+            AuthenticationException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(401);
+              assertThat(e.code()).contains("mismatched_organization");
+              assertThat(e.getMessage())
+                  .isEqualTo("OpenAI-Organization header should match organization for API key");
+            });
+  }
+
+  @Test
+  void adminKey_isAnOwnerWithoutAskingUsage() {
+    var caller = authenticate(ADMIN_KEY, null);
+
+    assertThat(caller.organization()).isEqualTo("org-admin");
+    assertThat(caller.administrator()).isTrue();
+    assertThat(authenticate(ADMIN_KEY, "org-a").organization()).isEqualTo("org-a");
+    assertThat(usage.authentications).isEmpty();
+  }
+
+  @Test
+  void withoutUsage_onlyTheAdminKeyAndItsOrganizationWork() {
+    var adminOnly =
+        new Authentication(
+            ApiKeyAuthenticator.forKey(ADMIN_KEY), null, "org-admin", 5_000, now::get);
+
+    assertThat(
+            adminOnly
+                .authenticate(Optional.of("Bearer " + ADMIN_KEY), Optional.of("org-admin"))
+                .role())
+        .isEqualTo(Role.OWNER);
+    assertThatThrownBy(
+            () ->
+                adminOnly.authenticate(
+                    Optional.of("Bearer " + ScriptedUsage.OWNER_KEY), Optional.empty()))
+        .hasMessageStartingWith("Incorrect API key provided");
+    assertThatThrownBy(
+            () -> adminOnly.authenticate(Optional.of("Bearer " + ADMIN_KEY), Optional.of("org-x")))
+        .hasMessage("OpenAI-Organization header should match organization for API key");
+    assertThatThrownBy(() -> adminOnly.authenticate(Optional.empty(), Optional.empty()))
+        .hasMessageStartingWith("You didn't provide an API key.");
+  }
+
+  @Test
+  void reader_cannotDoOwnerActions_owner_can() {
+    var reader = authenticate(ScriptedUsage.READER_KEY, null);
+    var owner = authenticate(ScriptedUsage.OWNER_KEY, null);
+
+    reader.require(Role.READER);
+    owner.require(Role.OWNER);
+    assertThatThrownBy(() -> reader.require(Role.OWNER))
+        .isInstanceOfSatisfying(
+            PermissionDeniedException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(403);
+              assertThat(e.code()).contains("permission_error");
+            });
+  }
+
+  private io.parley.gateway.domain.Caller authenticate(String key, String organization) {
+    return authentication.authenticate(
+        Optional.of("Bearer " + key), Optional.ofNullable(organization));
+  }
+}
