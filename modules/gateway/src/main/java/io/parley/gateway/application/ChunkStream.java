@@ -75,11 +75,11 @@ public final class ChunkStream implements AutoCloseable {
   }
 
   /**
-   * The tokens to bill, also after a failure or a cancellation. Prompts whose call ended normally
-   * count as the engine reported them. The usage of the call in progress is lost when it is
-   * cancelled (a gRPC cancellation ends the call at once; the engine's final usage chunk is never
-   * sent), so that prompt counts its estimated prompt tokens plus the tokens received so far: the
-   * tokens listed in each chunk, or one per chunk with text when a chunk lists none.
+   * The tokens to bill, also after a failure or a cancellation. Calls that ended normally, and
+   * calls stopped by {@link #cancel()} (the engine reports what it generated up to the stop), count
+   * exactly as the engine reported them. Only a call whose engine did not answer the stop in time
+   * (or failed) counts its estimated prompt tokens plus the tokens received so far: the tokens
+   * listed in each chunk, or one per chunk with text when a chunk lists none.
    *
    * @param estimate the estimate made when the request was admitted
    */
@@ -107,10 +107,24 @@ public final class ChunkStream implements AutoCloseable {
     return chunk.getText().isEmpty() ? 0 : 1;
   }
 
-  /** Cancels the call in progress; the engine stops generating. */
+  /**
+   * Stops the call in progress: the engine stops generating and reports what it generated, which is
+   * then counted exactly (see {@link #billable}). Called on the reading thread.
+   */
   public void cancel() {
     cancelled = true;
-    current.cancel();
+    var stream = current;
+    if (currentReported) {
+      stream.cancel();
+      return;
+    }
+    stream
+        .stop()
+        .ifPresent(
+            reported -> {
+              TextGeneration.add(usage, reported);
+              currentReported = true;
+            });
   }
 
   @Override

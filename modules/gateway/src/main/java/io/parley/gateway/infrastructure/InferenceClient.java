@@ -135,11 +135,11 @@ public class InferenceClient {
   public GenerationStream openStream(GenerateRequest request) {
     var context = Context.current().withCancellation();
     var stub =
-        InferenceServiceGrpc.newBlockingStub(channel)
+        InferenceServiceGrpc.newStub(channel)
             .withDeadlineAfter(generationDeadlineMillis, TimeUnit.MILLISECONDS);
     try {
-      var chunks = context.call(() -> stub.streamGenerate(request));
-      var stream = new GenerationStream(context, chunks, request.getModel(), retryAfterSeconds);
+      var stream =
+          new GenerationStream(context, stub, request, request.getModel(), retryAfterSeconds);
       stream.hasNext();
       return stream;
     } catch (GatewayException e) {
@@ -147,7 +147,7 @@ public class InferenceClient {
     } catch (StatusRuntimeException e) {
       context.cancel(null);
       throw failure(e, request.getModel());
-    } catch (Exception e) {
+    } catch (RuntimeException e) {
       context.cancel(null);
       throw new IllegalStateException("could not start the generation", e);
     }

@@ -108,7 +108,7 @@ class MeteringTest {
   }
 
   @Test
-  void clientDisconnect_cancelsTheGeneration_andSettlesTheTokensReceived() throws Exception {
+  void clientDisconnect_stopsTheGeneration_andSettlesWhatTheEngineGenerated() throws Exception {
     var reply =
         chat(
             "req_gone",
@@ -121,11 +121,11 @@ class MeteringTest {
     assertThat(inference.cancelled.await(5, TimeUnit.SECONDS)).isTrue();
     await(() -> usage.settles.size() == 1);
     var actual = usage.settles.getFirst().getActual();
-    // The role chunk, then one content event per engine chunk: every chunk read was generated.
+    // The engine's own report of what it generated up to the stop (the scripted engine counts
+    // one token per chunk it sent, prompt 5): at least every chunk the client read.
     int contentEvents = client.events - 1;
-    assertThat(actual.getCompletionTokens()).isBetween(contentEvents, contentEvents + 1);
-    assertThat(actual.getCompletionTokens()).isPositive();
-    assertThat(actual.getPromptTokens()).isEqualTo(9);
+    assertThat(actual.getCompletionTokens()).isGreaterThanOrEqualTo(contentEvents);
+    assertThat(actual.getPromptTokens()).isEqualTo(5);
     assertThat(usage.releases).isEmpty();
   }
 

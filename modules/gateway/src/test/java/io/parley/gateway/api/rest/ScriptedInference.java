@@ -22,6 +22,7 @@ import io.parley.inference.v1.InferenceServiceGrpc;
 import io.parley.inference.v1.ListModelsRequest;
 import io.parley.inference.v1.ListModelsResponse;
 import io.parley.inference.v1.Model;
+import io.parley.inference.v1.StoppableGenerateRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -144,6 +145,69 @@ final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplB
     }
     response.onNext(GenerateChunk.newBuilder().setUsage(usage(request.getN())).build());
     response.onCompleted();
+  }
+
+  /**
+   * The stoppable variant: the same script; a stop message ends the {@code slow} model's stream
+   * with a CANCELLED finish and the usage of the words sent so far, as the real engine does.
+   */
+  @Override
+  public StreamObserver<StoppableGenerateRequest> stoppableStreamGenerate(
+      StreamObserver<GenerateChunk> response) {
+    var observer = (ServerCallStreamObserver<GenerateChunk>) response;
+    var stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    observer.setOnCancelHandler(cancelled::countDown);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StoppableGenerateRequest message) {
+        if (message.hasStop()) {
+          stopped.set(true);
+          cancelled.countDown();
+          return;
+        }
+        var request = message.getStart();
+        if (!request.getModel().equals("slow")) {
+          streamGenerate(request, response);
+          return;
+        }
+        requests.add(request);
+        new Thread(
+                () -> {
+                  int sent = 0;
+                  try {
+                    while (!observer.isCancelled() && !stopped.get()) {
+                      observer.onNext(GenerateChunk.newBuilder().setText(" and").build());
+                      sent++;
+                      sleep(5);
+                    }
+                    if (stopped.get()) {
+                      observer.onNext(
+                          GenerateChunk.newBuilder()
+                              .setFinishReason(FinishReason.FINISH_REASON_CANCELLED)
+                              .build());
+                      observer.onNext(
+                          GenerateChunk.newBuilder()
+                              .setUsage(
+                                  TokenUsage.newBuilder()
+                                      .setPromptTokens(5)
+                                      .setCompletionTokens(sent)
+                                      .setTotalTokens(5 + sent))
+                              .build());
+                      observer.onCompleted();
+                    }
+                  } catch (RuntimeException e) {
+                    // cancelled between the check and the write
+                  }
+                })
+            .start();
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   private static TokenUsage usage(int n) {

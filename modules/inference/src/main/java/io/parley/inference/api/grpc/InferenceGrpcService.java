@@ -19,11 +19,13 @@ import io.parley.inference.v1.GetModelResponse;
 import io.parley.inference.v1.InferenceServiceGrpc;
 import io.parley.inference.v1.ListModelsRequest;
 import io.parley.inference.v1.ListModelsResponse;
+import io.parley.inference.v1.StoppableGenerateRequest;
 import io.parley.inference.v1.TokenizeRequest;
 import io.parley.inference.v1.TokenizeResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The gRPC edge of the inference service: maps messages to the registry's engines and back. */
@@ -113,6 +115,53 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
     var call = (ServerCallStreamObserver<GenerateChunk>) observer;
     var generation = new AtomicReference<Generation>();
     call.setOnCancelHandler(() -> cancel(generation));
+    start(request, call, generation);
+  }
+
+  @Override
+  public StreamObserver<StoppableGenerateRequest> stoppableStreamGenerate(
+      StreamObserver<GenerateChunk> observer) {
+    var call = (ServerCallStreamObserver<GenerateChunk>) observer;
+    var generation = new AtomicReference<Generation>();
+    var started = new AtomicBoolean();
+    call.setOnCancelHandler(() -> cancel(generation));
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StoppableGenerateRequest message) {
+        switch (message.getKindCase()) {
+          case START -> {
+            if (started.compareAndSet(false, true)) {
+              start(message.getStart(), call, generation);
+            }
+          }
+          case STOP -> {
+            if (started.get()) {
+              // The engine finishes every choice as CANCELLED and reports the usage so far.
+              cancel(generation);
+            } else {
+              call.onCompleted();
+            }
+          }
+          case KIND_NOT_SET -> {}
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        cancel(generation);
+      }
+
+      @Override
+      public void onCompleted() {
+        // The caller has nothing more to say; the generation runs to its end.
+      }
+    };
+  }
+
+  private void start(
+      GenerateRequest request,
+      ServerCallStreamObserver<GenerateChunk> call,
+      AtomicReference<Generation> generation) {
     try {
       var engine = registry.engine(request.getModel());
       var domainRequest = ProtoMapping.request(request);

@@ -188,7 +188,12 @@ class InferenceGrpcServiceTest {
                   @Override
                   public void onCompleted() {}
                 }));
-    Thread.sleep(300);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (received.get() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(received.get()).isGreaterThanOrEqualTo(3);
+    Thread.sleep(100);
     int atCancel = received.get();
     Thread.sleep(300);
     assertThat(received.get()).isEqualTo(atCancel).isLessThan(50);
@@ -202,5 +207,57 @@ class InferenceGrpcServiceTest {
     for (var r : results) {
       assertThat(r.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(5);
     }
+  }
+
+  @Test
+  void stoppableStream_stop_finishesCancelledAndReportsWhatWasGenerated() throws Exception {
+    var async = InferenceServiceGrpc.newStub(channel);
+    var chunks = new java.util.concurrent.LinkedBlockingQueue<GenerateChunk>();
+    var done = new java.util.concurrent.CountDownLatch(1);
+    var requests =
+        async.stoppableStreamGenerate(
+            new io.grpc.stub.StreamObserver<>() {
+              @Override
+              public void onNext(GenerateChunk value) {
+                chunks.add(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                done.countDown();
+              }
+
+              @Override
+              public void onCompleted() {
+                done.countDown();
+              }
+            });
+    requests.onNext(
+        io.parley.inference.v1.StoppableGenerateRequest.newBuilder()
+            .setStart(
+                request(400)
+                    .setSampling(
+                        SamplingParams.newBuilder()
+                            .setTemperature(0)
+                            .setTopP(1)
+                            .putLogitBias(2, -100)))
+            .build());
+    for (int i = 0; i < 3; i++) {
+      assertThat(chunks.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+    }
+    requests.onNext(
+        io.parley.inference.v1.StoppableGenerateRequest.newBuilder()
+            .setStop(io.parley.inference.v1.StopGeneration.getDefaultInstance())
+            .build());
+    requests.onCompleted();
+    assertThat(done.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    var all = new ArrayList<GenerateChunk>(chunks);
+    var last = all.get(all.size() - 1);
+    assertThat(last.hasUsage()).isTrue();
+    assertThat(all.get(all.size() - 2).getFinishReason())
+        .isEqualTo(FinishReason.FINISH_REASON_CANCELLED);
+    int textChunks = (int) all.stream().filter(c -> !c.getText().isEmpty()).count() + 3;
+    assertThat(last.getUsage().getCompletionTokens()).isGreaterThanOrEqualTo(3).isLessThan(400);
+    assertThat(last.getUsage().getCompletionTokens()).isGreaterThanOrEqualTo(textChunks - 3);
   }
 }
