@@ -150,7 +150,7 @@ Name of the PersistentVolumeClaim of the inference model cache.
 {{- end }}
 
 {{/*
-Environment variable name fragment of a model id, following MicroProfile Config's mapping
+Environment variable name fragment of an id (a model or a service), following MicroProfile Config's mapping
 (every character other than a letter or digit becomes "_", then upper case):
 "llama-3.2-1b" -> "LLAMA_3_2_1B".
 */}}
@@ -183,16 +183,26 @@ HTTP_PORT: {{ $svc.ports.http | int | quote }}
 PARLEY_GRPC_PORT: {{ . | int | quote }}
 {{- end }}
 {{- if eq $name "gateway" }}
-{{- if include "parley.enabled" (dict "root" $root "name" "inference") }}
-PARLEY_INFERENCE_TARGET: {{ include "parley.grpcTarget" (dict "root" $root "name" "inference") | quote }}
+{{- /* The gateway dials every enabled gRPC service: PARLEY_<SERVICE>_TARGET. */}}
+{{- range $other, $_ := $root.Values.services }}
+{{- if and (ne $other $name) (include "parley.enabled" (dict "root" $root "name" $other)) }}
+{{- $otherSvc := include "parley.service" (dict "root" $root "name" $other) | fromYaml }}
+{{- if $otherSvc.ports.grpc }}
+PARLEY_{{ include "parley.modelEnvId" $other }}_TARGET: {{ include "parley.grpcTarget" (dict "root" $root "name" $other) | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- if $svc.mountAdminKey }}
 PARLEY_GATEWAY_ADMIN_KEY_FILE: "/etc/parley/secrets/admin-key"
+{{- /* The key comes from the Secret; never generate one into the read-only filesystem. */}}
+PARLEY_GATEWAY_ADMIN_KEY_GENERATE: "false"
 {{- end }}
 {{- end }}
 {{- if eq $name "inference" }}
 {{- $models := $root.Values.models }}
-PARLEY_INFERENCE_MODELS: {{ keys $models.served | sortAlpha | join "," | quote }}
+{{- with $models.served }}
+PARLEY_INFERENCE_MODELS: {{ keys . | sortAlpha | join "," | quote }}
+{{- end }}
 {{- range $id := keys $models.served | sortAlpha }}
 {{- $model := index $models.served $id }}
 {{- $envId := include "parley.modelEnvId" $id }}

@@ -1,0 +1,840 @@
+package io.parley.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The Helm chart helm/parley, rendered with its default values and with each ci/ values file. */
+class HelmChartTest {
+
+  private static final List<String> PLANNED_SERVICES =
+      List.of("embeddings", "files", "usage", "safety");
+  private static final String MODEL_SHA256 =
+      "0f2a3c5e7b9d1f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a";
+
+  private static FakeKubernetesApi api;
+
+  @BeforeAll
+  static void startApi() {
+    api = FakeKubernetesApi.start();
+  }
+
+  @AfterAll
+  static void stopApi() {
+    api.close();
+  }
+
+  @AfterEach
+  void forgetSecrets() {
+    api.clear();
+  }
+
+  /** Default values, then every ci/*-values.yaml. */
+  static Stream<Arguments> valueSets() {
+    List<Arguments> sets = new ArrayList<>();
+    sets.add(Arguments.of("default values", Chart.Options.defaults()));
+    for (Path file : Chart.ciValuesFiles()) {
+      sets.add(Arguments.of("ci/" + file.getFileName(), Chart.Options.defaults().values(file)));
+    }
+    return sets.stream();
+  }
+
+  @Test
+  void ciValuesFilesExist() {
+    assertThat(Chart.ciValuesFiles()).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void lintPassesStrictly() {
+    LintResult result = new Helm(Chart.dir()).lint().strict().call();
+
+    assertThat(result.isFailed()).as("%s", result.getMessages()).isFalse();
+    assertThat(result.getMessages())
+        .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void everyManifestParsesStrictly(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    assertThat(rendered.resources()).isNotEmpty();
+    Set<String> identities = new HashSet<>();
+    for (HasMetadata resource : rendered.resources()) {
+      assertThat(identities.add(resource.getKind() + "/" + resource.getMetadata().getName()))
+          .as("duplicate %s %s", resource.getKind(), resource.getMetadata().getName())
+          .isTrue();
+      assertThat(resource.getMetadata().getNamespace()).as("namespace is left to helm").isNull();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void enabledServicesHaveADeploymentAndAServiceWithTheirPorts(
+      String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    Deployment gateway = rendered.deployment("parley-gateway");
+    assertThat(ports(container(gateway))).containsExactly(Map.entry("http", 9080));
+    Service gatewayService = rendered.service("parley-gateway");
+    assertThat(gatewayService.getSpec().getClusterIP()).isNull();
+    assertThat(gatewayService.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            port -> {
+              assertThat(port.getName()).isEqualTo("http");
+              assertThat(port.getPort()).isEqualTo(9080);
+              assertThat(port.getTargetPort().getStrVal()).isEqualTo("http");
+            });
+
+    Deployment inference = rendered.deployment("parley-inference");
+    assertThat(ports(container(inference)))
+        .containsExactly(Map.entry("http", 9080), Map.entry("grpc", 9090));
+    Service inferenceService = rendered.service("parley-inference");
+    assertThat(inferenceService.getSpec().getClusterIP())
+        .as("headless, so gRPC round_robin reaches every pod")
+        .isEqualTo("None");
+    assertThat(inferenceService.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            port -> {
+              assertThat(port.getName()).isEqualTo("grpc");
+              assertThat(port.getPort()).isEqualTo(9090);
+              assertThat(port.getAppProtocol()).isEqualTo("grpc");
+            });
+
+    for (Service service : rendered.all(Service.class)) {
+      Deployment target = rendered.deployment(service.getMetadata().getName());
+      assertThat(target.getSpec().getTemplate().getMetadata().getLabels())
+          .containsAllEntriesOf(service.getSpec().getSelector());
+      for (ServicePort port : service.getSpec().getPorts()) {
+        assertThat(ports(container(target))).containsKey(port.getTargetPort().getStrVal());
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void gatewayDialsTheInferenceService(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    Map<String, String> config = rendered.configMap("parley-gateway").getData();
+    assertThat(config).containsEntry("PARLEY_INFERENCE_TARGET", "dns:///parley-inference:9090");
+    assertThat(config).containsEntry("HTTP_HOST", "*").containsEntry("HTTP_PORT", "9080");
+    assertThat(rendered.configMap("parley-inference").getData())
+        .containsEntry("HTTP_HOST", "*")
+        .containsEntry("HTTP_PORT", "9080")
+        .containsEntry("PARLEY_GRPC_PORT", "9090");
+    assertThat(container(rendered.deployment("parley-gateway")).getEnvFrom())
+        .anySatisfy(
+            source -> assertThat(source.getConfigMapRef().getName()).isEqualTo("parley-gateway"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void probesUseTheMicroProfileHealthEndpoints(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    for (Deployment deployment : rendered.all(Deployment.class)) {
+      Container container = container(deployment);
+      assertThat(httpGet(container.getStartupProbe().getHttpGet()))
+          .isEqualTo("http /health/started");
+      assertThat(httpGet(container.getLivenessProbe().getHttpGet())).isEqualTo("http /health/live");
+      assertThat(httpGet(container.getReadinessProbe().getHttpGet()))
+          .isEqualTo("http /health/ready");
+    }
+    Container inference = container(rendered.deployment("parley-inference"));
+    int startupSeconds =
+        inference.getStartupProbe().getPeriodSeconds()
+            * inference.getStartupProbe().getFailureThreshold();
+    assertThat(startupSeconds).as("time allowed to load a model").isGreaterThanOrEqualTo(900);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void replicasAreLeftToTheAutoscalerWhenOneExists(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    for (Deployment deployment : rendered.all(Deployment.class)) {
+      String name = deployment.getMetadata().getName();
+      var hpa = rendered.find(HorizontalPodAutoscaler.class, name);
+      if (hpa.isPresent()) {
+        assertThat(deployment.getSpec().getReplicas()).as("%s replicas", name).isNull();
+        assertThat(hpa.get().getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
+        assertThat(hpa.get().getSpec().getScaleTargetRef().getName()).isEqualTo(name);
+      } else {
+        assertThat(deployment.getSpec().getReplicas()).as("%s replicas", name).isNotNull();
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void adminKeyIsAFileFromASecretAndNowhereElse(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+    Deployment gateway = rendered.deployment("parley-gateway");
+    PodSpec pod = gateway.getSpec().getTemplate().getSpec();
+
+    Volume volume =
+        pod.getVolumes().stream()
+            .filter(v -> v.getSecret() != null)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no secret volume"));
+    String secretName = volume.getSecret().getSecretName();
+    assertThat(volume.getSecret().getItems())
+        .singleElement()
+        .satisfies(item -> assertThat(item.getPath()).isEqualTo("admin-key"));
+    VolumeMount mount = mount(container(gateway), volume.getName());
+    assertThat(mount.getMountPath()).isEqualTo("/etc/parley/secrets");
+    assertThat(mount.getReadOnly()).isTrue();
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .containsEntry("PARLEY_GATEWAY_ADMIN_KEY_FILE", "/etc/parley/secrets/admin-key")
+        .containsEntry("PARLEY_GATEWAY_ADMIN_KEY_GENERATE", "false");
+    assertThat(gateway.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsKeys("checksum/config", "checksum/secret");
+
+    // No environment variable is taken from the Secret, in any container.
+    for (Deployment deployment : rendered.all(Deployment.class)) {
+      for (EnvVar env : envOf(container(deployment))) {
+        if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+          assertThat(env.getValueFrom().getSecretKeyRef().getName()).isNotEqualTo(secretName);
+        }
+      }
+    }
+    // The chart's own Secret holds the key; its value appears in no ConfigMap, env or annotation.
+    var secret = rendered.find(Secret.class, secretName);
+    if (secret.isPresent()) {
+      String key =
+          new String(
+              Base64.getDecoder().decode(secret.get().getData().get("admin-key")),
+              StandardCharsets.UTF_8);
+      assertThat(key).hasSizeGreaterThanOrEqualTo(32);
+      for (ConfigMap configMap : rendered.all(ConfigMap.class)) {
+        assertThat(configMap.getData().values()).noneMatch(v -> v.contains(key));
+      }
+      for (Deployment deployment : rendered.all(Deployment.class)) {
+        assertThat(envOf(container(deployment)))
+            .noneMatch(e -> e.getValue() != null && e.getValue().contains(key));
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations().values())
+            .noneMatch(v -> v.contains(key));
+      }
+    } else {
+      assertThat(secretName).isEqualTo("parley-admin");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void containersAreLockedDown(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    for (Deployment deployment : rendered.all(Deployment.class)) {
+      PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+      assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+          .isEqualTo("RuntimeDefault");
+      assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+      assertThat(pod.getServiceAccountName()).isEqualTo("parley");
+      Container container = container(deployment);
+      SecurityContext security = container.getSecurityContext();
+      assertThat(security.getRunAsNonRoot()).isTrue();
+      assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+      assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+      assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+      assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+      for (String path : List.of("/tmp", "/opt/ol/wlp/output")) {
+        VolumeMount mount =
+            container.getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals(path))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("nothing mounted at " + path));
+        assertThat(volume(pod, mount.getName()).getEmptyDir()).isNotNull();
+      }
+      assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+      assertThat(container.getResources().getLimits()).containsKey("memory");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void labelsFollowTheHelpers(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    for (HasMetadata resource : rendered.resources()) {
+      Map<String, String> labels = resource.getMetadata().getLabels();
+      assertThat(labels)
+          .as("%s %s", resource.getKind(), resource.getMetadata().getName())
+          .containsEntry("app.kubernetes.io/name", "parley")
+          .containsEntry("app.kubernetes.io/instance", "parley")
+          .containsEntry("app.kubernetes.io/managed-by", "Helm")
+          .containsEntry("app.kubernetes.io/version", "0.1.0")
+          .containsEntry("app.kubernetes.io/part-of", "parley")
+          .containsEntry("helm.sh/chart", "parley-0.1.0");
+    }
+    for (Deployment deployment : rendered.all(Deployment.class)) {
+      String component = deployment.getMetadata().getName().substring("parley-".length());
+      Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
+      assertThat(selector)
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of(
+                  "app.kubernetes.io/name", "parley",
+                  "app.kubernetes.io/instance", "parley",
+                  "app.kubernetes.io/component", component));
+      assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+          .containsAllEntriesOf(selector)
+          .containsEntry("app.kubernetes.io/part-of", "parley");
+    }
+    for (PodDisruptionBudget pdb : rendered.all(PodDisruptionBudget.class)) {
+      Deployment target = rendered.deployment(pdb.getMetadata().getName());
+      assertThat(pdb.getSpec().getSelector().getMatchLabels())
+          .isEqualTo(target.getSpec().getSelector().getMatchLabels());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void plannedServicesRenderNothingByDefault(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+
+    for (String service : PLANNED_SERVICES) {
+      assertThat(rendered.component(service)).as(service).isEmpty();
+      assertThat(rendered.resources()).noneMatch(r -> r.getMetadata().getName().contains(service));
+    }
+  }
+
+  @Test
+  void defaultValuesRenderTheExpectedResources() {
+    Chart.Rendered rendered = Chart.render(Chart.Options.defaults());
+
+    assertThat(rendered.resources())
+        .extracting(r -> r.getKind() + "/" + r.getMetadata().getName())
+        .containsExactlyInAnyOrder(
+            "ServiceAccount/parley",
+            "Secret/parley-secrets",
+            "ConfigMap/parley-gateway",
+            "ConfigMap/parley-inference",
+            "PersistentVolumeClaim/parley-model-cache",
+            "Service/parley-gateway",
+            "Service/parley-inference",
+            "Deployment/parley-gateway",
+            "Deployment/parley-inference");
+    assertThat(rendered.deployment("parley-gateway").getSpec().getReplicas()).isEqualTo(1);
+    assertThat(container(rendered.deployment("parley-gateway")).getImage())
+        .isEqualTo("parley/parley-gateway:0.1.0");
+    assertThat(container(rendered.deployment("parley-inference")).getImage())
+        .isEqualTo("parley/parley-inference:0.1.0");
+    assertThat(rendered.get(ServiceAccount.class, "parley").getAutomountServiceAccountToken())
+        .isFalse();
+  }
+
+  @Test
+  void productionValuesAddAutoscalersBudgetsPoliciesAndIngress() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults().values(Chart.dir().resolve("ci/production-values.yaml")));
+
+    for (String service : List.of("gateway", "inference")) {
+      String name = "parley-" + service;
+      assertThat(rendered.find(HorizontalPodAutoscaler.class, name)).isPresent();
+      assertThat(
+              rendered.get(PodDisruptionBudget.class, name).getSpec().getMinAvailable().getIntVal())
+          .isEqualTo(1);
+      assertThat(rendered.find(NetworkPolicy.class, name)).isPresent();
+      assertThat(container(rendered.deployment(name)).getImage())
+          .isEqualTo("registry.example.com/platform/parley/parley-" + service + ":0.1.0");
+      assertThat(rendered.deployment(name).getSpec().getTemplate().getSpec().getImagePullSecrets())
+          .extracting(ref -> ref.getName())
+          .containsExactly("registry-credentials");
+    }
+    assertThat(rendered.all(Secret.class)).as("existingSecret is used").isEmpty();
+    assertThat(
+            rendered
+                .get(HorizontalPodAutoscaler.class, "parley-gateway")
+                .getSpec()
+                .getMinReplicas())
+        .isEqualTo(3);
+    assertThat(
+            rendered
+                .get(PersistentVolumeClaim.class, "parley-model-cache")
+                .getSpec()
+                .getAccessModes())
+        .containsExactly("ReadWriteMany");
+    Ingress ingress = rendered.get(Ingress.class, "parley-gateway");
+    assertThat(ingress.getSpec().getRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getHost()).isEqualTo("parley.example.com");
+              var backend = rule.getHttp().getPaths().getFirst().getBackend().getService();
+              assertThat(backend.getName()).isEqualTo("parley-gateway");
+              assertThat(backend.getPort().getName()).isEqualTo("http");
+            });
+    assertThat(
+            rendered
+                .deployment("parley-inference")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getTopologySpreadConstraints())
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.getLabelSelector().getMatchLabels())
+                    .containsEntry("app.kubernetes.io/component", "inference"));
+  }
+
+  @Test
+  void networkPolicyOpensOnlyTheGatewayToEveryone() {
+    Chart.Rendered rendered =
+        Chart.render(Chart.Options.defaults().set("networkPolicy.enabled", "true"));
+
+    NetworkPolicy gateway = rendered.get(NetworkPolicy.class, "parley-gateway");
+    assertThat(gateway.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(gateway.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getFrom()).as("any source").isNullOrEmpty();
+              assertThat(rule.getPorts())
+                  .singleElement()
+                  .satisfies(p -> assertThat(p.getPort().getStrVal()).isEqualTo("http"));
+            });
+
+    NetworkPolicy inference = rendered.get(NetworkPolicy.class, "parley-inference");
+    assertThat(inference.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(
+            rendered.deployment("parley-inference").getSpec().getSelector().getMatchLabels());
+    NetworkPolicyIngressRule rule = inference.getSpec().getIngress().getFirst();
+    assertThat(inference.getSpec().getIngress()).hasSize(1);
+    assertThat(rule.getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort().getStrVal()).isEqualTo("grpc"));
+    assertThat(rule.getFrom())
+        .singleElement()
+        .satisfies(
+            peer -> {
+              assertThat(peer.getNamespaceSelector()).isNull();
+              assertThat(peer.getPodSelector().getMatchLabels())
+                  .containsExactlyInAnyOrderEntriesOf(
+                      Map.of(
+                          "app.kubernetes.io/name", "parley",
+                          "app.kubernetes.io/instance", "parley"));
+            });
+  }
+
+  @Test
+  void disabledServicesRenderNothing() {
+    Chart.Rendered rendered =
+        Chart.render(Chart.Options.defaults().set("services.inference.enabled", "false"));
+
+    assertThat(rendered.component("inference")).isEmpty();
+    assertThat(rendered.find(PersistentVolumeClaim.class, "parley-model-cache")).isEmpty();
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .doesNotContainKey("PARLEY_INFERENCE_TARGET");
+    assertThat(rendered.find(Deployment.class, "parley-gateway")).isPresent();
+  }
+
+  @Test
+  void enablingAPlannedServiceIsAValuesChange() {
+    Chart.Rendered rendered =
+        Chart.render(Chart.Options.defaults().set("services.embeddings.enabled", "true"));
+
+    Deployment embeddings = rendered.deployment("parley-embeddings");
+    assertThat(container(embeddings).getImage()).isEqualTo("parley/parley-embeddings:0.1.0");
+    assertThat(ports(container(embeddings)))
+        .containsExactly(Map.entry("http", 9080), Map.entry("grpc", 9090));
+    assertThat(rendered.service("parley-embeddings").getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(rendered.configMap("parley-embeddings").getData())
+        .containsEntry("PARLEY_GRPC_PORT", "9090")
+        .doesNotContainKey("PARLEY_GATEWAY_ADMIN_KEY_FILE");
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .containsEntry("PARLEY_EMBEDDINGS_TARGET", "dns:///parley-embeddings:9090")
+        .containsEntry("PARLEY_INFERENCE_TARGET", "dns:///parley-inference:9090")
+        .doesNotContainKeys("PARLEY_SAFETY_TARGET", "PARLEY_USAGE_TARGET");
+    assertThat(embeddings.getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(v -> v.getSecret() != null);
+  }
+
+  @Test
+  void serviceSettingsOverrideDefaultsIncludingFalseAndZero() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("defaults.autoscaling.enabled", "true")
+                .set("services.inference.autoscaling.enabled", "false")
+                .set("services.inference.replicaCount", "0")
+                .set("defaults.resources.requests.cpu", "300m"));
+
+    assertThat(rendered.find(HorizontalPodAutoscaler.class, "parley-gateway")).isPresent();
+    assertThat(rendered.find(HorizontalPodAutoscaler.class, "parley-inference")).isEmpty();
+    assertThat(rendered.deployment("parley-inference").getSpec().getReplicas()).isZero();
+    assertThat(
+            container(rendered.deployment("parley-gateway"))
+                .getResources()
+                .getRequests()
+                .get("cpu")
+                .toString())
+        .isEqualTo("300m");
+    assertThat(
+            container(rendered.deployment("parley-inference"))
+                .getResources()
+                .getRequests()
+                .get("cpu")
+                .toString())
+        .as("inference's own request wins over defaults")
+        .isEqualTo("2");
+  }
+
+  @Test
+  void modelsBecomeInferenceConfiguration() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("models.served.llama-3\\.2-1b.url", "https://models.example.org/l.gguf")
+                .set("models.served.llama-3\\.2-1b.sha256", MODEL_SHA256.toUpperCase())
+                .set("models.served.local.path", "/models/local.gguf")
+                .set("models.threads", "4")
+                .set("models.slots", "2")
+                .set("models.cache.persistence.enabled", "false"));
+
+    assertThat(rendered.configMap("parley-inference").getData())
+        .containsEntry("PARLEY_INFERENCE_MODELS", "llama-3.2-1b,local")
+        .containsEntry(
+            "PARLEY_INFERENCE_MODEL_LLAMA_3_2_1B_URL", "https://models.example.org/l.gguf")
+        .containsEntry("PARLEY_INFERENCE_MODEL_LLAMA_3_2_1B_SHA256", MODEL_SHA256)
+        .containsEntry("PARLEY_INFERENCE_MODEL_LOCAL_PATH", "/models/local.gguf")
+        .containsEntry("PARLEY_INFERENCE_CACHE_DIR", "/var/cache/parley/models")
+        .containsEntry("PARLEY_INFERENCE_THREADS", "4")
+        .containsEntry("PARLEY_INFERENCE_SLOTS", "2");
+    Deployment inference = rendered.deployment("parley-inference");
+    VolumeMount cache = mount(container(inference), "model-cache");
+    assertThat(cache.getMountPath()).isEqualTo("/var/cache/parley/models");
+    assertThat(volume(inference.getSpec().getTemplate().getSpec(), "model-cache").getEmptyDir())
+        .isNotNull();
+    assertThat(rendered.all(PersistentVolumeClaim.class)).isEmpty();
+  }
+
+  @Test
+  void defaultModelCacheIsAPersistentVolumeClaim() {
+    Chart.Rendered rendered = Chart.render(Chart.Options.defaults());
+
+    Deployment inference = rendered.deployment("parley-inference");
+    assertThat(
+            volume(inference.getSpec().getTemplate().getSpec(), "model-cache")
+                .getPersistentVolumeClaim()
+                .getClaimName())
+        .isEqualTo("parley-model-cache");
+    assertThat(rendered.configMap("parley-inference").getData())
+        .doesNotContainKeys("PARLEY_INFERENCE_MODELS", "PARLEY_INFERENCE_THREADS");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "services.gateway.replicaCont=2",
+        "defaults.probes.readiness.pth=/health/ready",
+        "models.served.m.url=https://example.org/m.gguf",
+        "models.served.m.sha256=abc",
+        "image.pullPolicy=Sometimes",
+        "secrets.existingSecrets=x"
+      })
+  void schemaRejectsInvalidValues(String assignment) {
+    String[] parts = assignment.split("=", 2);
+
+    assertThatThrownBy(() -> Chart.render(Chart.Options.defaults().set(parts[0], parts[1])))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("schema");
+  }
+
+  @Test
+  void schemaRejectsAModelWithBothAPathAndAUrl() {
+    Chart.Options options =
+        Chart.Options.defaults()
+            .set("models.served.m.path", "/models/m.gguf")
+            .set("models.served.m.url", "https://example.org/m.gguf")
+            .set("models.served.m.sha256", MODEL_SHA256);
+
+    assertThatThrownBy(() -> Chart.render(options))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("schema");
+  }
+
+  @Test
+  void existingSecretIsMountedAndNoSecretIsCreated() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("secrets.existingSecret", "my-keys")
+                .set("secrets.adminKeyKey", "gateway-admin"));
+
+    assertThat(rendered.all(Secret.class)).isEmpty();
+    Volume volume =
+        volume(
+            rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec(), "admin-key");
+    assertThat(volume.getSecret().getSecretName()).isEqualTo("my-keys");
+    assertThat(volume.getSecret().getItems())
+        .singleElement()
+        .satisfies(
+            item -> {
+              assertThat(item.getKey()).isEqualTo("gateway-admin");
+              assertThat(item.getPath()).isEqualTo("admin-key");
+            });
+  }
+
+  @Test
+  void generatedAdminKeyIsKeptAcrossUpgrades() {
+    String first = adminKey(Chart.render(Chart.Options.defaults()));
+    String second = adminKey(Chart.render(Chart.Options.defaults()));
+    assertThat(first).as("random on a fresh install").isNotEqualTo(second);
+
+    api.putSecret(Chart.NAMESPACE, "parley-secrets", Map.of("admin-key", "sk-existing-key"));
+    Chart.Rendered upgrade = Chart.render(Chart.Options.defaults());
+
+    assertThat(adminKey(upgrade)).isEqualTo("sk-existing-key");
+    String checksum =
+        upgrade
+            .deployment("parley-gateway")
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get("checksum/secret");
+    assertThat(
+            Chart.render(Chart.Options.defaults())
+                .deployment("parley-gateway")
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get("checksum/secret"))
+        .as("pods do not roll on an upgrade that keeps the key")
+        .isEqualTo(checksum);
+  }
+
+  @Test
+  void configChecksumFollowsTheServiceConfiguration() {
+    Chart.Rendered before = Chart.render(Chart.Options.defaults());
+    Chart.Rendered after =
+        Chart.render(Chart.Options.defaults().set("services.inference.env.LOG_LEVEL", "debug"));
+
+    assertThat(checksum(after, "parley-inference"))
+        .isNotEqualTo(checksum(before, "parley-inference"));
+    assertThat(checksum(after, "parley-gateway"))
+        .as("another service's change does not roll the gateway")
+        .isEqualTo(checksum(before, "parley-gateway"));
+    assertThat(after.configMap("parley-inference").getData()).containsEntry("LOG_LEVEL", "debug");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "a-rather-long-release-name-for-the-platform-team-x1",
+        "parley-with-an-equally-long-release-name-for-tests1"
+      })
+  void namesStayWithin63CharactersForLongReleaseNames(String release) {
+    Chart.Options options =
+        Chart.Options.defaults()
+            .release(release)
+            .values(Chart.dir().resolve("ci/production-values.yaml"))
+            .set("services.embeddings.enabled", "true")
+            .set("services.safety.enabled", "true");
+    Chart.Rendered rendered = Chart.render(options);
+
+    assertThat(rendered.resources()).hasSizeGreaterThan(10);
+    Set<String> identities = new HashSet<>();
+    for (HasMetadata resource : rendered.resources()) {
+      String name = resource.getMetadata().getName();
+      assertThat(name).hasSizeLessThanOrEqualTo(63).matches("[a-z]([-a-z0-9]*[a-z0-9])?");
+      assertThat(identities.add(resource.getKind() + "/" + name)).as(name).isTrue();
+      resource
+          .getMetadata()
+          .getLabels()
+          .values()
+          .forEach(value -> assertThat(value).hasSizeLessThanOrEqualTo(63));
+    }
+    for (Deployment deployment : rendered.all(Deployment.class)) {
+      String component = deployment.getMetadata().getLabels().get("app.kubernetes.io/component");
+      assertThat(deployment.getMetadata().getName()).endsWith("-" + component);
+    }
+    String inference =
+        rendered.all(Service.class).stream()
+            .map(s -> s.getMetadata().getName())
+            .filter(n -> n.endsWith("-inference"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            rendered.all(ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().endsWith("-gateway"))
+                .findFirst()
+                .orElseThrow()
+                .getData())
+        .containsEntry("PARLEY_INFERENCE_TARGET", "dns:///" + inference + ":9090");
+  }
+
+  @Test
+  void fullnameOverrideIsTruncatedWithoutCollisions() {
+    Chart.Rendered rendered =
+        Chart.render(Chart.Options.defaults().set("fullnameOverride", "x".repeat(70)));
+
+    assertThat(rendered.all(Deployment.class))
+        .extracting(d -> d.getMetadata().getName())
+        .allMatch(n -> n.length() <= 63)
+        .doesNotHaveDuplicates()
+        .anyMatch(n -> n.endsWith("-gateway"))
+        .anyMatch(n -> n.endsWith("-inference"));
+  }
+
+  @Test
+  void helmTestPodCallsTheGatewayReadiness(@TempDir Path copy) throws IOException {
+    // helm template prints hooks separately from the manifest; render a copy of the chart in
+    // which the test pod is an ordinary resource.
+    copyTree(Chart.dir(), copy);
+    Path test = copy.resolve("templates/tests/test-gateway-ready.yaml");
+    String source = Files.readString(test);
+    assertThat(source).contains("helm.sh/hook: test");
+    Files.writeString(test, source.replace("helm.sh/hook:", "parley.test/hook:"));
+
+    List<HasMetadata> resources =
+        Manifests.parseAll(Chart.template(copy, Chart.Options.defaults()));
+
+    Pod pod =
+        resources.stream()
+            .filter(Pod.class::isInstance)
+            .map(Pod.class::cast)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no test pod"));
+    assertThat(pod.getMetadata().getAnnotations()).containsEntry("parley.test/hook", "test");
+    assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
+    Container curl = pod.getSpec().getContainers().getFirst();
+    assertThat(curl.getCommand()).first().isEqualTo("curl");
+    assertThat(curl.getCommand()).contains("--fail", "http://parley-gateway:9080/health/ready");
+    assertThat(curl.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+  }
+
+  @Test
+  void notesExplainHowToReachTheGateway() {
+    String notes = Chart.notes(Chart.Options.defaults());
+
+    assertThat(notes)
+        .contains("kubectl --namespace parley port-forward service/parley-gateway 9080:9080")
+        .contains("get secret parley-secrets")
+        .contains("models.served is empty");
+    String production =
+        Chart.notes(
+            Chart.Options.defaults().values(Chart.dir().resolve("ci/production-values.yaml")));
+    assertThat(production)
+        .contains("https://parley.example.com/v1")
+        .contains("get secret parley-admin")
+        .doesNotContain("models.served is empty");
+  }
+
+  private static String adminKey(Chart.Rendered rendered) {
+    return new String(
+        Base64.getDecoder()
+            .decode(rendered.get(Secret.class, "parley-secrets").getData().get("admin-key")),
+        StandardCharsets.UTF_8);
+  }
+
+  private static String checksum(Chart.Rendered rendered, String deployment) {
+    return rendered
+        .deployment(deployment)
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .get("checksum/config");
+  }
+
+  static Container container(Deployment deployment) {
+    List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+    assertThat(containers).hasSize(1);
+    return containers.getFirst();
+  }
+
+  static Map<String, Integer> ports(Container container) {
+    Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    for (ContainerPort port : container.getPorts()) {
+      ports.put(port.getName(), port.getContainerPort());
+    }
+    return ports;
+  }
+
+  static List<EnvVar> envOf(Container container) {
+    return container.getEnv() == null ? List.of() : container.getEnv();
+  }
+
+  static String httpGet(HTTPGetAction action) {
+    return action.getPort().getStrVal() + " " + action.getPath();
+  }
+
+  static VolumeMount mount(Container container, String volume) {
+    return container.getVolumeMounts().stream()
+        .filter(m -> m.getName().equals(volume))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no mount of " + volume));
+  }
+
+  static Volume volume(PodSpec pod, String name) {
+    return pod.getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name));
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path path : paths.toList()) {
+        Path target = to.resolve(from.relativize(path).toString());
+        if (Files.isDirectory(path)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(path, target);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.parley.gateway.api.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.gateway.domain.InvalidRequestException;
+import io.parley.safety.v1.ModerateRequest;
+
+/**
+ * Parses and validates the body of {@code POST /v1/moderations}: {@code input} (a string or an
+ * array of strings; content parts, text or image, are refused) and {@code model} (optional: the
+ * service's default). How many inputs and how long each may be is the service's call.
+ */
+final class ModerationRequests {
+
+  private ModerationRequests() {}
+
+  /**
+   * @param body the JSON body
+   * @param requestId the request id, passed on to the safety service
+   */
+  static ModerateRequest parse(ObjectNode body, String requestId) {
+    var params = new Params(body);
+    var request = ModerateRequest.newBuilder().setRequestId(requestId);
+    params.string("model").ifPresent(request::setModel);
+    var input = params.get("input");
+    if (input == null) {
+      throw Params.missing("input");
+    }
+    if (input.isTextual()) {
+      return request.addInputs(input.textValue()).build();
+    }
+    if (!input.isArray()) {
+      throw Params.invalidType("input", "a string or an array of strings", input);
+    }
+    if (input.isEmpty()) {
+      throw Params.empty("input");
+    }
+    for (int i = 0; i < input.size(); i++) {
+      var item = input.get(i);
+      if (item.isObject()) {
+        throw contentPart(item, i);
+      }
+      if (!item.isTextual()) {
+        throw Params.invalidType("input[" + i + "]", "a string", item);
+      }
+      request.addInputs(item.textValue());
+    }
+    return request.build();
+  }
+
+  private static InvalidRequestException contentPart(JsonNode part, int index) {
+    var type = part.path("type").asText("");
+    return new InvalidRequestException(
+        "Invalid 'input["
+            + index
+            + "]': content parts"
+            + (type.isEmpty() ? "" : " (type '" + type + "')")
+            + " are not supported; only text is. Send 'input' as a string or an array of strings.",
+        "input",
+        "invalid_value");
+  }
+}

@@ -1,0 +1,152 @@
+package it.io.parley.system;
+
+import io.parley.testing.LibertyServer;
+import io.parley.testing.Ports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The multi-tenant platform on loopback: the usage service on a fresh PostgreSQL database, and two
+ * gateway replicas that share their rate limits through Redis, in front of the shared inference
+ * server of {@link ParleyStack}.
+ */
+final class TenantStack implements AutoCloseable {
+
+  static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/";
+
+  final ParleyStack base = ParleyStack.shared();
+  final String database = "parley_it_" + Long.toHexString(System.nanoTime());
+  final String adminKey = "sk-admin-" + Long.toHexString(System.nanoTime()) + "0123456789abcdef";
+  final int usageGrpcPort = Ports.free();
+  final int usageHttpPort = Ports.free();
+  final int[] gatewayPorts = {Ports.free(), Ports.free()};
+  final Path output;
+  final LibertyServer usage;
+  final LibertyServer[] gateways = new LibertyServer[2];
+
+  TenantStack() {
+    var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
+    output = root.resolve("modules/system-tests/target/servers/tenants");
+    try {
+      Files.createDirectories(output);
+      var keyFile = output.resolve("admin-key");
+      Files.writeString(keyFile, adminKey + "\n");
+      try (var c = DriverManager.getConnection(POSTGRES + "postgres", "postgres", "")) {
+        c.createStatement().execute("CREATE DATABASE " + database);
+      }
+      usage =
+          LibertyServer.start(
+              root,
+              "usage",
+              output,
+              Map.of(
+                  "HTTP_PORT",
+                  Integer.toString(usageHttpPort),
+                  "PARLEY_GRPC_PORT",
+                  Integer.toString(usageGrpcPort),
+                  "PARLEY_USAGE_DB_URL",
+                  POSTGRES + database,
+                  "PARLEY_USAGE_DB_USER",
+                  "postgres",
+                  "PARLEY_USAGE_BOOTSTRAP_KEY_FILE",
+                  keyFile.toString(),
+                  "PARLEY_USAGE_PRICES",
+                  ParleyStack.MODEL + "=1000000/2000000"));
+      usage.awaitReady(
+          URI.create("http://127.0.0.1:" + usageHttpPort + "/health/ready"), Duration.ofMinutes(3));
+      var prefix = "parley:it:" + Long.toHexString(System.nanoTime()) + ":";
+      for (int i = 0; i < 2; i++) {
+        var env = new HashMap<String, String>();
+        env.put("HTTP_PORT", Integer.toString(gatewayPorts[i]));
+        env.put("PARLEY_INFERENCE_TARGET", "127.0.0.1:" + base.inferenceGrpcPort);
+        env.put("PARLEY_USAGE_TARGET", "127.0.0.1:" + usageGrpcPort);
+        env.put("PARLEY_GATEWAY_ADMIN_KEY_FILE", keyFile.toString());
+        env.put("PARLEY_GATEWAY_ADMIN_KEY_GENERATE", "false");
+        env.put("PARLEY_GATEWAY_LIMITER", "redis");
+        env.put("PARLEY_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379");
+        env.put("PARLEY_GATEWAY_REDIS_PREFIX", prefix);
+        env.put("PARLEY_GATEWAY_REDIS_FAIL_OPEN", "false");
+        env.put("PARLEY_GATEWAY_AUTH_CACHE_MS", "200");
+        env.put("PARLEY_GATEWAY_LIMITS_CACHE_MS", "200");
+        gateways[i] = LibertyServer.start(root, "gateway", output.resolve("gw" + i), env);
+      }
+      for (int i = 0; i < 2; i++) {
+        gateways[i].awaitReady(
+            URI.create("http://127.0.0.1:" + gatewayPorts[i] + "/health/ready"),
+            Duration.ofMinutes(3));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("PostgreSQL on 127.0.0.1:5432 is needed", e);
+    }
+  }
+
+  /** Base URL of gateway replica {@code i}. */
+  String baseUrl(int i) {
+    return "http://127.0.0.1:" + gatewayPorts[i] + "/v1";
+  }
+
+  /** Every row of every table of the usage database, as text. */
+  String dumpDatabase() throws SQLException {
+    var dump = new StringBuilder();
+    try (var c = DriverManager.getConnection(POSTGRES + database, "postgres", "")) {
+      var tables =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT table_schema, table_name FROM information_schema.tables"
+                      + " WHERE table_schema NOT IN ('pg_catalog','information_schema')");
+      var names = new java.util.ArrayList<String>();
+      while (tables.next()) {
+        names.add("\"" + tables.getString(1) + "\".\"" + tables.getString(2) + "\"");
+      }
+      for (var table : names) {
+        var rows = c.createStatement().executeQuery("SELECT * FROM " + table);
+        int columns = rows.getMetaData().getColumnCount();
+        while (rows.next()) {
+          for (int col = 1; col <= columns; col++) {
+            dump.append(rows.getString(col)).append('|');
+          }
+          dump.append('\n');
+        }
+      }
+    }
+    return dump.toString();
+  }
+
+  /** Everything the servers logged. */
+  String logs() throws IOException {
+    var all = new StringBuilder();
+    try (var files = Files.walk(output)) {
+      for (var file : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+        all.append(Files.readString(file));
+      }
+    }
+    return all.toString();
+  }
+
+  @Override
+  public void close() {
+    for (var gateway : gateways) {
+      if (gateway != null) {
+        gateway.close();
+      }
+    }
+    if (usage != null) {
+      usage.close();
+    }
+    try (var c = DriverManager.getConnection(POSTGRES + "postgres", "postgres", "")) {
+      c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    } catch (SQLException e) {
+      // left behind; named parley_it_* for cleanup
+    }
+  }
+}
