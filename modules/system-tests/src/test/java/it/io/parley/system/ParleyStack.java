@@ -26,9 +26,15 @@ final class ParleyStack implements AutoCloseable {
   final int gatewayPort = Ports.free();
   final int inferenceHttpPort = Ports.free();
   final int inferenceGrpcPort = Ports.free();
+  final int embeddingsHttpPort = Ports.free();
+  final int embeddingsGrpcPort = Ports.free();
+  final int safetyHttpPort = Ports.free();
+  final int safetyGrpcPort = Ports.free();
   final String adminKey = "sk-test-" + Long.toHexString(System.nanoTime()) + "abcdef0123456789";
   final LibertyServer inference;
   final LibertyServer gateway;
+  final LibertyServer embeddings;
+  final LibertyServer safety;
 
   private static ParleyStack shared;
 
@@ -66,6 +72,23 @@ final class ParleyStack implements AutoCloseable {
                   "1",
                   "PARLEY_INFERENCE_SLOTS",
                   "4"));
+      embeddings =
+          LibertyServer.start(
+              root,
+              "embeddings",
+              output,
+              Map.of(
+                  "HTTP_PORT", Integer.toString(embeddingsHttpPort),
+                  "PARLEY_GRPC_PORT", Integer.toString(embeddingsGrpcPort),
+                  "PARLEY_EMBEDDINGS_THREADS", "1"));
+      safety =
+          LibertyServer.start(
+              root,
+              "safety",
+              output,
+              Map.of(
+                  "HTTP_PORT", Integer.toString(safetyHttpPort),
+                  "PARLEY_GRPC_PORT", Integer.toString(safetyGrpcPort)));
       gateway =
           LibertyServer.start(
               root,
@@ -76,10 +99,20 @@ final class ParleyStack implements AutoCloseable {
                   Integer.toString(gatewayPort),
                   "PARLEY_INFERENCE_TARGET",
                   "127.0.0.1:" + inferenceGrpcPort,
+                  "PARLEY_EMBEDDINGS_TARGET",
+                  "127.0.0.1:" + embeddingsGrpcPort,
+                  "PARLEY_SAFETY_TARGET",
+                  "127.0.0.1:" + safetyGrpcPort,
                   "PARLEY_GATEWAY_ADMIN_KEY_FILE",
                   keyFile.toString(),
                   "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
                   "false"));
+      embeddings.awaitReady(
+          URI.create("http://127.0.0.1:" + embeddingsHttpPort + "/health/ready"),
+          Duration.ofMinutes(3));
+      safety.awaitReady(
+          URI.create("http://127.0.0.1:" + safetyHttpPort + "/health/ready"),
+          Duration.ofMinutes(3));
       inference.awaitReady(
           URI.create("http://127.0.0.1:" + inferenceHttpPort + "/health/ready"),
           Duration.ofMinutes(3));
@@ -116,6 +149,8 @@ final class ParleyStack implements AutoCloseable {
     try {
       gateway.close();
     } finally {
+      safety.close();
+      embeddings.close();
       inference.close();
     }
   }

@@ -72,6 +72,14 @@ final class ModerationsOutput {
           json.writeNumberField(key, result.getCategoryScoresOrDefault(key, 0.0));
         }
         json.writeEndObject();
+        // Parley moderates text only, so every category applies to the text input.
+        json.writeObjectFieldStart("category_applied_input_types");
+        for (var key : keys) {
+          json.writeArrayFieldStart(key);
+          json.writeString("text");
+          json.writeEndArray();
+        }
+        json.writeEndObject();
         json.writeEndObject();
       }
       json.writeEndArray();

@@ -87,7 +87,10 @@ class ModerationsResourceTest {
                 + "\"categories\":{\"sexual\":false,\"harassment/threatening\":false,"
                 + "\"hate\":false,\"self-harm\":false,\"violence\":true,\"custom\":false},"
                 + "\"category_scores\":{\"sexual\":0.00125,\"harassment/threatening\":0.00125,"
-                + "\"hate\":0.00125,\"self-harm\":0.0,\"violence\":0.9,\"custom\":0.00125}}]}");
+                + "\"hate\":0.00125,\"self-harm\":0.0,\"violence\":0.9,\"custom\":0.00125},"
+                + "\"category_applied_input_types\":{\"sexual\":[\"text\"],"
+                + "\"harassment/threatening\":[\"text\"],\"hate\":[\"text\"],"
+                + "\"self-harm\":[\"text\"],\"violence\":[\"text\"],\"custom\":[\"text\"]}}]}");
     assertThat(service.requests.getFirst().getModel()).isEmpty();
     assertThat(service.requests.getFirst().getRequestId()).isEqualTo("req_1");
   }
