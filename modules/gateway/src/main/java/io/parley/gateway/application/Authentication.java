@@ -46,6 +46,7 @@ public class Authentication {
   private ApiKeyAuthenticator adminKey;
   private UsageClient usage;
   private String adminOrganization;
+  private volatile String bootstrapOrganization;
   private long cacheNanos;
   private LongSupplier clock;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
@@ -98,11 +99,18 @@ public class Authentication {
     var asked = organization.map(String::strip).filter(o -> !o.isEmpty());
     boolean usageMode = usage != null && usage.enabled();
     if (adminKey.isAdminKey(key)) {
-      if (!usageMode && asked.isPresent() && !asked.get().equals(adminOrganization)) {
-        throw AuthenticationException.mismatchedOrganization();
+      if (!usageMode) {
+        if (asked.isPresent() && !asked.get().equals(adminOrganization)) {
+          throw AuthenticationException.mismatchedOrganization();
+        }
+        return new Caller(adminOrganization, ADMIN_USER, Role.OWNER, ADMIN_KEY_ID, true);
       }
       return new Caller(
-          asked.orElse(adminOrganization), ADMIN_USER, Role.OWNER, ADMIN_KEY_ID, true);
+          asked.orElseGet(() -> bootstrapOrganization(key)),
+          ADMIN_USER,
+          Role.OWNER,
+          ADMIN_KEY_ID,
+          true);
     }
     if (!usageMode) {
       throw AuthenticationException.incorrectKey(key);
@@ -124,6 +132,19 @@ public class Authentication {
       cache.put(cacheKey, new Cached(caller, now + cacheNanos));
     }
     return caller;
+  }
+
+  /**
+   * The organization the admin key works in when a request names none: the usage service registered
+   * the key as the owner of the organization it created first, so it says which.
+   */
+  private String bootstrapOrganization(String key) {
+    var known = bootstrapOrganization;
+    if (known == null) {
+      known = usage.authenticate(key, "").getOrganization();
+      bootstrapOrganization = known;
+    }
+    return known;
   }
 
   /** Forgets every cached answer (after a key was revoked through this gateway). */

@@ -98,13 +98,24 @@ class AuthenticationTest {
   }
 
   @Test
-  void adminKey_isAnOwnerWithoutAskingUsage() {
-    var caller = authenticate(ADMIN_KEY, null);
+  void adminKey_worksInItsBootstrapOrganization_askingUsageOnce() {
+    // The usage service registered the admin key as the owner of the organization it created
+    // first; here the scripted service knows it as OWNER_KEY of org-a.
+    var admin =
+        new Authentication(
+            ApiKeyAuthenticator.forKey(ScriptedUsage.OWNER_KEY),
+            usage.client(),
+            "org-admin",
+            5_000,
+            now::get);
+    var bearer = Optional.of("Bearer " + ScriptedUsage.OWNER_KEY);
 
-    assertThat(caller.organization()).isEqualTo("org-admin");
+    var caller = admin.authenticate(bearer, Optional.empty());
+    assertThat(caller.organization()).isEqualTo("org-a");
     assertThat(caller.administrator()).isTrue();
-    assertThat(authenticate(ADMIN_KEY, "org-a").organization()).isEqualTo("org-a");
-    assertThat(usage.authentications).isEmpty();
+    assertThat(admin.authenticate(bearer, Optional.of("org-b")).organization()).isEqualTo("org-b");
+    assertThat(admin.authenticate(bearer, Optional.empty()).organization()).isEqualTo("org-a");
+    assertThat(usage.authentications).hasSize(1);
   }
 
   @Test
