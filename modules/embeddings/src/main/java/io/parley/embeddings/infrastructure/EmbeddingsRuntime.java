@@ -41,7 +41,9 @@ public class EmbeddingsRuntime {
                     registry, new EmbedUseCase(registry, settings.maxInputs()))),
             List.of(),
             Duration.ofMinutes(30),
-            Duration.ofSeconds(20));
+            Duration.ofSeconds(20),
+            // Handlers tokenize and hand the inputs to the batcher (or an async HTTP call).
+            true);
     server.setServing(false);
     LOG.log(
         System.Logger.Level.INFO,

@@ -38,7 +38,9 @@ public class InferenceRuntime {
             List.of(new InferenceGrpcService(registry)),
             List.of(),
             Duration.ofMinutes(30),
-            Duration.ofSeconds(20));
+            Duration.ofSeconds(20),
+            // Handlers only validate and enqueue; the engine's own thread does the work.
+            true);
     server.setServing(false);
     LOG.log(
         System.Logger.Level.INFO,
