@@ -6,9 +6,12 @@ import io.parley.common.grpc.GrpcErrors;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.ServiceNotConfiguredException;
 import io.parley.gateway.domain.ServiceUnavailableException;
+import io.parley.safety.v1.GetPolicyRequest;
 import io.parley.safety.v1.ModerateRequest;
 import io.parley.safety.v1.ModerateResponse;
+import io.parley.safety.v1.Policy;
 import io.parley.safety.v1.SafetyServiceGrpc;
+import io.parley.safety.v1.SetPolicyRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Optional;
@@ -97,6 +100,50 @@ public class SafetyClient {
     } catch (StatusRuntimeException e) {
       throw ServiceErrors.toGatewayException(
           SERVICE, GrpcErrors.parse(e), request.getModel(), retryAfterSeconds);
+    }
+  }
+
+  /**
+   * The organization's screening policy (both off when no safety service is configured).
+   *
+   * @throws io.parley.gateway.domain.GatewayException when the service fails
+   */
+  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = BackendUnavailableException.class)
+  @Timeout(10_000)
+  @Bulkhead(64)
+  public Policy policy(String organization) {
+    if (!enabled) {
+      return Policy.getDefaultInstance();
+    }
+    try {
+      return SafetyServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
+          .getPolicy(GetPolicyRequest.newBuilder().setOrganization(organization).build())
+          .getPolicy();
+    } catch (StatusRuntimeException e) {
+      throw ServiceErrors.toGatewayException(SERVICE, GrpcErrors.parse(e), "", retryAfterSeconds);
+    }
+  }
+
+  /**
+   * Sets the organization's screening policy.
+   *
+   * @throws ServiceNotConfiguredException when no service is configured
+   */
+  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = BackendUnavailableException.class)
+  @Timeout(10_000)
+  public Policy setPolicy(String organization, Policy policy) {
+    if (!enabled) {
+      throw notConfigured();
+    }
+    try {
+      return SafetyServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
+          .setPolicy(
+              SetPolicyRequest.newBuilder().setOrganization(organization).setPolicy(policy).build())
+          .getPolicy();
+    } catch (StatusRuntimeException e) {
+      throw ServiceErrors.toGatewayException(SERVICE, GrpcErrors.parse(e), "", retryAfterSeconds);
     }
   }
 

@@ -127,4 +127,46 @@ class EmbeddingsAndModerationIT {
     var ids = client.models().list().data().stream().map(m -> m.id()).toList();
     assertThat(ids).contains(ParleyStack.MODEL, EMBEDDING_MODEL);
   }
+
+  @Test
+  void moderationPolicy_screenInput_refusesAFlaggedPrompt() throws Exception {
+    var stack = ParleyStack.shared();
+    var http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.BiFunction<String, String, java.net.http.HttpResponse<String>> post =
+        (path, body) -> {
+          try {
+            return http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.baseUrl() + path))
+                    .header("Authorization", "Bearer " + stack.adminKey)
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    var set = post.apply("/organization/moderation_policy", "{\"screen_input\":true}");
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(set.body()).contains("\"screen_input\":true");
+    try {
+      var flagged =
+          post.apply(
+              "/chat/completions",
+              "{\"model\":\"stories260k\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
+                  + "\"content\":\"I hate you, you worthless idiot, go die.\"}]}");
+      assertThat(flagged.statusCode()).isEqualTo(400);
+      assertThat(flagged.body())
+          .contains("\"code\":\"content_filter\"")
+          .contains("\"param\":\"messages\"");
+      var benign =
+          post.apply(
+              "/completions",
+              "{\"model\":\"stories260k\",\"max_tokens\":3,"
+                  + "\"prompt\":\"Thank you for the lovely dinner last night.\"}");
+      assertThat(benign.statusCode()).as(benign.body()).isEqualTo(200);
+    } finally {
+      post.apply("/organization/moderation_policy", "{\"screen_input\":false}");
+    }
+  }
 }

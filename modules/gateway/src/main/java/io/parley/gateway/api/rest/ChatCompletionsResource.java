@@ -3,6 +3,7 @@ package io.parley.gateway.api.rest;
 import io.parley.common.ids.Ids;
 import io.parley.gateway.application.Admission;
 import io.parley.gateway.application.ChunkStream;
+import io.parley.gateway.application.ContentScreening;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.TextGeneration;
 import io.parley.gateway.application.TokenEstimate;
@@ -28,6 +29,7 @@ public class ChatCompletionsResource {
 
   private TextGeneration generation;
   private Admission admission;
+  private ContentScreening screening;
   private long maxBodyBytes;
   private int retryAfterSeconds;
   private int defaultMaxTokens;
@@ -41,15 +43,33 @@ public class ChatCompletionsResource {
     this(generation, Admission.unlimited(), maxBodyBytes, retryAfterSeconds, 512);
   }
 
+  /** Without moderation screening. */
+  public ChatCompletionsResource(
+      TextGeneration generation,
+      Admission admission,
+      long maxBodyBytes,
+      int retryAfterSeconds,
+      int defaultMaxTokens) {
+    this(
+        generation,
+        admission,
+        ContentScreening.disabled(),
+        maxBodyBytes,
+        retryAfterSeconds,
+        defaultMaxTokens);
+  }
+
   @Inject
   public ChatCompletionsResource(
       TextGeneration generation,
       Admission admission,
+      ContentScreening screening,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
       @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
     this.generation = generation;
     this.admission = admission;
+    this.screening = screening;
     this.maxBodyBytes = maxBodyBytes;
     this.retryAfterSeconds = retryAfterSeconds;
     this.defaultMaxTokens = defaultMaxTokens;
@@ -96,6 +116,7 @@ public class ChatCompletionsResource {
             parsed.logprobs());
     var prompts = List.of(call.request());
     var estimate = TokenEstimate.of(prompts, defaultMaxTokens);
+    screening.screenInput(caller, requestId, prompts, "messages");
     var ticket = admission.admit(caller, requestId, call.model(), estimate, onDecision);
     var id = Ids.next("chatcmpl-");
     long created = GenerationEndpoint.now();
@@ -125,6 +146,7 @@ public class ChatCompletionsResource {
       throw e;
     }
     ticket.finish(response.getUsage());
+    response = screening.screenOutput(caller, requestId, response);
     return GenerationEndpoint.Reply.json(
         OpenAiShapes.chatCompletion(id, created, call.model(), response, call.logprobs()));
   }

@@ -3,6 +3,7 @@ package io.parley.gateway.api.rest;
 import io.parley.common.ids.Ids;
 import io.parley.gateway.application.Admission;
 import io.parley.gateway.application.ChunkStream;
+import io.parley.gateway.application.ContentScreening;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.TextGeneration;
 import io.parley.gateway.application.TokenEstimate;
@@ -27,6 +28,7 @@ public class CompletionsResource {
 
   private TextGeneration generation;
   private Admission admission;
+  private ContentScreening screening;
   private long maxBodyBytes;
   private int retryAfterSeconds;
   private int defaultMaxTokens;
@@ -39,15 +41,33 @@ public class CompletionsResource {
     this(generation, Admission.unlimited(), maxBodyBytes, retryAfterSeconds, 512);
   }
 
+  /** Without moderation screening. */
+  public CompletionsResource(
+      TextGeneration generation,
+      Admission admission,
+      long maxBodyBytes,
+      int retryAfterSeconds,
+      int defaultMaxTokens) {
+    this(
+        generation,
+        admission,
+        ContentScreening.disabled(),
+        maxBodyBytes,
+        retryAfterSeconds,
+        defaultMaxTokens);
+  }
+
   @Inject
   public CompletionsResource(
       TextGeneration generation,
       Admission admission,
+      ContentScreening screening,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
       @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
     this.generation = generation;
     this.admission = admission;
+    this.screening = screening;
     this.maxBodyBytes = maxBodyBytes;
     this.retryAfterSeconds = retryAfterSeconds;
     this.defaultMaxTokens = defaultMaxTokens;
@@ -95,6 +115,7 @@ public class CompletionsResource {
             parsed.includeUsage(),
             parsed.logprobs());
     var estimate = TokenEstimate.of(call.prompts(), defaultMaxTokens);
+    screening.screenInput(caller, requestId, call.prompts(), "prompt");
     var ticket = admission.admit(caller, requestId, call.model(), estimate, onDecision);
     var id = Ids.next("cmpl-");
     long created = GenerationEndpoint.now();
@@ -124,6 +145,7 @@ public class CompletionsResource {
       throw e;
     }
     ticket.finish(response.getUsage());
+    response = screening.screenOutput(caller, requestId, response);
     return GenerationEndpoint.Reply.json(
         OpenAiShapes.textCompletion(id, created, call.model(), response, call.logprobs()));
   }

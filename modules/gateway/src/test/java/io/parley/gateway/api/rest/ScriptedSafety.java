@@ -49,6 +49,33 @@ final class ScriptedSafety extends SafetyServiceGrpc.SafetyServiceImplBase
     return new SafetyClient(null, Optional.empty(), 5_000, 1);
   }
 
+  /** Policies set through {@code SetPolicy}, by organization. */
+  final java.util.Map<String, io.parley.safety.v1.Policy> policies =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public void getPolicy(
+      io.parley.safety.v1.GetPolicyRequest request,
+      StreamObserver<io.parley.safety.v1.GetPolicyResponse> response) {
+    response.onNext(
+        io.parley.safety.v1.GetPolicyResponse.newBuilder()
+            .setPolicy(
+                policies.getOrDefault(
+                    request.getOrganization(), io.parley.safety.v1.Policy.getDefaultInstance()))
+            .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void setPolicy(
+      io.parley.safety.v1.SetPolicyRequest request,
+      StreamObserver<io.parley.safety.v1.SetPolicyResponse> response) {
+    policies.put(request.getOrganization(), request.getPolicy());
+    response.onNext(
+        io.parley.safety.v1.SetPolicyResponse.newBuilder().setPolicy(request.getPolicy()).build());
+    response.onCompleted();
+  }
+
   @Override
   public void close() {
     channel.shutdownNow();
