@@ -1,5 +1,6 @@
 package io.parley.gateway.application;
 
+import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ServiceUnavailableException;
@@ -15,7 +16,8 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 /**
  * Classifies texts with the safety service. Moderation costs no tokens: it takes one request from
- * the caller's request-per-minute buckets and nothing from the token buckets or the budget.
+ * the caller's request-per-minute buckets and nothing from the token buckets or the budget; it is
+ * recorded in the usage ledger with zero tokens (so zero cost) when a usage service is configured.
  */
 @ApplicationScoped
 public class ContentModeration {
@@ -23,6 +25,7 @@ public class ContentModeration {
   private SafetyClient safety;
   private RateLimiter limiter;
   private int retryAfterSeconds;
+  private Metering metering;
 
   /** For CDI proxies. */
   protected ContentModeration() {}
@@ -32,13 +35,22 @@ public class ContentModeration {
    * @param limiter the rate limiter, or {@code null} for none
    * @param retryAfterSeconds {@code retry-after} of transient failures
    */
+  public ContentModeration(SafetyClient safety, RateLimiter limiter, int retryAfterSeconds) {
+    this(safety, limiter, null, retryAfterSeconds);
+  }
+
+  /**
+   * @param metering records each moderation in the usage ledger, or {@code null} for none
+   */
   @Inject
   public ContentModeration(
       SafetyClient safety,
       RateLimiter limiter,
+      Metering metering,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
     this.safety = safety;
     this.limiter = limiter;
+    this.metering = metering;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 
@@ -61,7 +73,12 @@ public class ContentModeration {
       throw decision.exception(model == null ? "moderations" : model, caller.organization());
     }
     try {
-      return safety.moderate(request);
+      var response = safety.moderate(request);
+      if (metering != null && metering.enabled()) {
+        metering.settle(
+            request.getRequestId(), caller, response.getModel(), TokenUsage.getDefaultInstance());
+      }
+      return response;
     } catch (CircuitBreakerOpenException e) {
       throw BackendUnavailableException.of(SafetyClient.SERVICE, retryAfterSeconds);
     } catch (TimeoutException e) {

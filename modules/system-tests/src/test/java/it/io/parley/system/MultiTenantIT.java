@@ -244,6 +244,66 @@ class MultiTenantIT {
   }
 
   @Test
+  @Order(2)
+  void tpmLimit_acrossTwoReplicas_admitsAtMostTheLimitPlusOneReservation() throws Exception {
+    var org = organization("tpm");
+    int limit = 2_000;
+    assertThat(
+            call(
+                    0,
+                    "POST",
+                    "/organization/limits",
+                    org.ownerKey(),
+                    null,
+                    "{\"tokens_per_minute\":" + limit + "}")
+                .status())
+        .isEqualTo(200);
+    Thread.sleep(500);
+    // Each request reserves its estimated prompt (16 bytes / 4 = 4 tokens) + max_tokens 100 up
+    // front; end-of-text is banned so every admitted request really generates 100 tokens.
+    int reservation = 4 + 100;
+    var body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"prompt\":\"Once upon a time\",\"max_tokens\":100,"
+            + "\"logit_bias\":{\"2\":-100},\"temperature\":0}";
+    var admitted = new AtomicInteger();
+    var limited = new AtomicInteger();
+    var futures = new ArrayList<CompletableFuture<Void>>();
+    long start = System.nanoTime();
+    for (int i = 0; i < 60; i++) {
+      var request =
+          HttpRequest.newBuilder(URI.create(stack.baseUrl(i % 2) + "/completions"))
+              .header("Authorization", "Bearer " + org.ownerKey())
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      futures.add(
+          http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+              .thenAccept(
+                  r -> {
+                    if (r.statusCode() == 200) {
+                      admitted.incrementAndGet();
+                    } else if (r.statusCode() == 429) {
+                      limited.incrementAndGet();
+                      assertThat(r.body()).contains("tokens per min (TPM)");
+                    }
+                  }));
+    }
+    futures.forEach(CompletableFuture::join);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long charged = (long) admitted.get() * reservation;
+    double refilled = seconds * limit / 60.0;
+    System.out.printf(
+        "TPM %d across 2 replicas: %d admitted (%d tokens charged), %d limited in %.2f s"
+            + " (%.0f tokens refilled meanwhile)%n",
+        limit, admitted.get(), charged, limited.get(), seconds, refilled);
+    assertThat(admitted.get() + limited.get()).isEqualTo(60);
+    assertThat(limited.get()).isPositive();
+    assertThat((double) charged).isLessThanOrEqualTo(limit + reservation + refilled);
+  }
+
+  @Test
   @Order(3)
   void hardBudget_isNeverOvershotByMoreThanOneRequest() throws Exception {
     var org = organization("budget");
