@@ -2,13 +2,10 @@ package io.parley.gateway.api.rest;
 
 import io.parley.common.ids.Ids;
 import io.parley.gateway.application.Admission;
-import io.parley.gateway.application.ChunkStream;
 import io.parley.gateway.application.ContentScreening;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.TextGeneration;
-import io.parley.gateway.application.TokenEstimate;
 import io.parley.gateway.domain.Caller;
-import io.parley.inference.v1.GenerateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -27,12 +24,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Path("/v1/chat/completions")
 public class ChatCompletionsResource {
 
-  private TextGeneration generation;
-  private Admission admission;
-  private ContentScreening screening;
+  private GenerationFlow flow;
   private long maxBodyBytes;
   private int retryAfterSeconds;
-  private int defaultMaxTokens;
 
   /** For CDI proxies. */
   protected ChatCompletionsResource() {}
@@ -67,12 +61,9 @@ public class ChatCompletionsResource {
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
       @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
-    this.generation = generation;
-    this.admission = admission;
-    this.screening = screening;
+    this.flow = new GenerationFlow(generation, admission, screening, defaultMaxTokens);
     this.maxBodyBytes = maxBodyBytes;
     this.retryAfterSeconds = retryAfterSeconds;
-    this.defaultMaxTokens = defaultMaxTokens;
   }
 
   @POST
@@ -114,40 +105,19 @@ public class ChatCompletionsResource {
             parsed.stream(),
             parsed.includeUsage(),
             parsed.logprobs());
-    var prompts = List.of(call.request());
-    var estimate = TokenEstimate.of(prompts, defaultMaxTokens);
-    screening.screenInput(caller, requestId, prompts, "messages");
-    var ticket = admission.admit(caller, requestId, call.model(), estimate, onDecision);
     var id = Ids.next("chatcmpl-");
     long created = GenerationEndpoint.now();
-    if (call.stream()) {
-      ChunkStream chunks;
-      try {
-        chunks = generation.stream(prompts);
-      } catch (RuntimeException e) {
-        ticket.release();
-        throw e;
-      }
-      return GenerationEndpoint.Reply.stream(
-          new ChatStreamOutput(
-              chunks,
-              call,
-              id,
-              created,
-              requestId,
-              retryAfterSeconds,
-              () -> ticket.finish(chunks.billable(estimate))));
-    }
-    GenerateResponse response;
-    try {
-      response = generation.generate(prompts);
-    } catch (RuntimeException e) {
-      ticket.release();
-      throw e;
-    }
-    ticket.finish(response.getUsage());
-    response = screening.screenOutput(caller, requestId, response);
-    return GenerationEndpoint.Reply.json(
-        OpenAiShapes.chatCompletion(id, created, call.model(), response, call.logprobs()));
+    return flow.run(
+        caller,
+        requestId,
+        call.model(),
+        List.of(call.request()),
+        call.stream(),
+        "messages",
+        onDecision,
+        (chunks, onEnd) ->
+            new ChatStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds, onEnd),
+        response ->
+            OpenAiShapes.chatCompletion(id, created, call.model(), response, call.logprobs()));
   }
 }
