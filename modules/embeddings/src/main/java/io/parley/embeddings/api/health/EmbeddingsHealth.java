@@ -1,5 +1,6 @@
 package io.parley.embeddings.api.health;
 
+import io.parley.common.health.ModelsHealth;
 import io.parley.embeddings.infrastructure.EmbeddingsRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -27,16 +28,10 @@ public class EmbeddingsHealth {
   HealthCheck modelsLoaded() {
     return () -> {
       var registry = runtime.registry();
-      var builder = HealthCheckResponse.named("models");
-      if (registry == null) {
-        return builder.down().build();
-      }
-      builder.status(registry.ready()).withData("loaded", registry.list().size());
-      var failures = registry.failures();
-      for (int i = 0; i < failures.size(); i++) {
-        builder.withData("failure." + i, failures.get(i));
-      }
-      return builder.build();
+      return registry == null
+          ? ModelsHealth.readiness(false, false, 0, java.util.List.of())
+          : ModelsHealth.readiness(
+              true, registry.ready(), registry.list().size(), registry.failures());
     };
   }
 
