@@ -313,7 +313,7 @@ class HelmChartTest {
           .containsEntry("app.kubernetes.io/managed-by", "Helm")
           .containsEntry("app.kubernetes.io/version", "0.1.0")
           .containsEntry("app.kubernetes.io/part-of", "parley")
-          .containsEntry("helm.sh/chart", "parley-0.1.0");
+          .containsEntry("helm.sh/chart", "parley-0.1.1");
     }
     for (Deployment deployment : rendered.all(Deployment.class)) {
       String component = deployment.getMetadata().getName().substring("parley-".length());
