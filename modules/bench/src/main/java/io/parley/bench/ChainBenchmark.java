@@ -17,8 +17,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -267,6 +264,11 @@ public final class ChainBenchmark {
     return new Run((first.get() - t0) / 1e6, usage.completionTokens(), (end - t0) / 1e9);
   }
 
+  /**
+   * One streamed completion over a plain socket: a minimal HTTP/1.1 client (request, headers,
+   * chunked body read line by line), so that the measurement is the server chain's and not an HTTP
+   * client library's buffering.
+   */
   private static Run chainStream(HttpClient http, URI url, String key, int tokens) {
     var body =
         "{\"model\":\"bench\",\"prompt\":\""
@@ -276,48 +278,55 @@ public final class ChainBenchmark {
             + ",\"temperature\":0,\"logit_bias\":{\""
             + EOS
             + "\":-100},\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
+    var bytes = body.getBytes(StandardCharsets.UTF_8);
     var request =
-        HttpRequest.newBuilder(url)
-            .header("Authorization", "Bearer " + key)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build();
+        "POST "
+            + url.getPath()
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + key
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + bytes.length
+            + "\r\nConnection: close\r\n\r\n";
     long t0 = System.nanoTime();
     long first = 0;
-    var completion = new AtomicInteger();
-    try {
-      var response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException(
-            "HTTP " + response.statusCode() + ": " + new String(response.body().readAllBytes()));
+    int completion = 0;
+    try (var socket = new java.net.Socket(url.getHost(), url.getPort())) {
+      socket.setTcpNoDelay(true);
+      var out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes);
+      out.flush();
+      var reader =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      var status = reader.readLine();
+      if (status == null || !status.contains(" 200 ")) {
+        throw new IllegalStateException("HTTP answer: " + status);
       }
-      try (var reader =
-          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-        for (String line; (line = reader.readLine()) != null; ) {
-          if (first == 0
-              && line.startsWith("data: {")
-              && line.contains("\"text\":\"")
-              && !line.contains("\"text\":\"\"")) {
-            first = System.nanoTime();
+      for (String line; (line = reader.readLine()) != null; ) {
+        if (first == 0
+            && line.startsWith("data: {")
+            && line.contains("\"text\":\"")
+            && !line.contains("\"text\":\"\"")) {
+          first = System.nanoTime();
+        }
+        int at = line.indexOf("\"completion_tokens\":");
+        if (at >= 0) {
+          int from = at + "\"completion_tokens\":".length();
+          int to = from;
+          while (to < line.length() && Character.isDigit(line.charAt(to))) {
+            to++;
           }
-          int at = line.indexOf("\"completion_tokens\":");
-          if (at >= 0) {
-            int from = at + "\"completion_tokens\":".length();
-            int to = from;
-            while (to < line.length() && Character.isDigit(line.charAt(to))) {
-              to++;
-            }
-            completion.set(Integer.parseInt(line.substring(from, to)));
-          }
+          completion = Integer.parseInt(line.substring(from, to));
+        }
+        if (line.equals("data: [DONE]")) {
+          break;
         }
       }
     } catch (IOException e) {
       throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
     long end = System.nanoTime();
-    return new Run((first - t0) / 1e6, completion.get(), (end - t0) / 1e9);
+    return new Run((first - t0) / 1e6, completion, (end - t0) / 1e9);
   }
 }

@@ -62,6 +62,11 @@ public final class ChunkStream implements AutoCloseable {
     return true;
   }
 
+  /** Whether another chunk has already arrived (reading it would not wait). */
+  public boolean ready() {
+    return next != null || current.ready();
+  }
+
   /** The next chunk; call {@link #hasNext()} first. */
   public GenerateChunk next() {
     var chunk = next;

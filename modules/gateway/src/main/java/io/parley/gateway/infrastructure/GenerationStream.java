@@ -108,6 +108,11 @@ public final class GenerationStream implements AutoCloseable {
     return true;
   }
 
+  /** Whether another event has already arrived (reading it would not wait). */
+  public boolean ready() {
+    return next != null || !events.isEmpty();
+  }
+
   /** The next chunk; call {@link #hasNext()} first. */
   public GenerateChunk next() {
     var chunk = (GenerateChunk) next;

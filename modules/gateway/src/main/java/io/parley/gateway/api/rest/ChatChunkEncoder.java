@@ -21,7 +21,20 @@ final class ChatChunkEncoder {
   private final byte[] suffix;
 
   ChatChunkEncoder(OutputStream out, String id, long created, String model, boolean includeUsage) {
-    this.sse = new SseWriter(out);
+    this(out, id, created, model, includeUsage, () -> false);
+  }
+
+  /**
+   * @param morePending whether another chunk is already waiting (its event will flush)
+   */
+  ChatChunkEncoder(
+      OutputStream out,
+      String id,
+      long created,
+      String model,
+      boolean includeUsage,
+      java.util.function.BooleanSupplier morePending) {
+    this.sse = new SseWriter(out, morePending);
     this.id = id;
     this.created = created;
     this.model = model;

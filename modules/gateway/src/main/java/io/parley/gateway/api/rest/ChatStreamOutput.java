@@ -47,7 +47,8 @@ final class ChatStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
   @Override
   public void write(OutputStream out) {
     try {
-      var encoder = new ChatChunkEncoder(out, id, created, call.model(), call.includeUsage());
+      var encoder =
+          new ChatChunkEncoder(out, id, created, call.model(), call.includeUsage(), chunks::ready);
       var started = new BitSet();
       try (chunks) {
         try {

@@ -6,11 +6,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
 /**
  * Writes server-sent events ({@code data: <json>\n\n}) to a response stream. Each event is built in
- * a reused buffer by one reused JSON generator, written with one call and flushed, so a token costs
- * one small write and no reflection.
+ * a reused buffer by one reused JSON generator and written with one call, so a token costs one
+ * small write and no reflection. An event is flushed at once unless more are already waiting to be
+ * written: under load several events share one flush, and an idle stream is never held back.
  */
 final class SseWriter {
 
@@ -21,9 +23,19 @@ final class SseWriter {
   private final OutputStream out;
   private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
   private final JsonGenerator json;
+  private final BooleanSupplier morePending;
 
   SseWriter(OutputStream out) {
+    this(out, () -> false);
+  }
+
+  /**
+   * @param morePending whether another event is already waiting to be written (then the flush is
+   *     left to that one)
+   */
+  SseWriter(OutputStream out, BooleanSupplier morePending) {
     this.out = out;
+    this.morePending = morePending;
     try {
       this.json = Json.FACTORY.createGenerator(buffer);
     } catch (IOException e) {
@@ -52,7 +64,9 @@ final class SseWriter {
     json.flush();
     buffer.writeBytes(END);
     buffer.writeTo(out);
-    out.flush();
+    if (!morePending.getAsBoolean()) {
+      out.flush();
+    }
   }
 
   /** Sends {@code data: [DONE]}. */

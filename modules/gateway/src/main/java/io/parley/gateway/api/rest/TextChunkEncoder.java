@@ -20,7 +20,20 @@ final class TextChunkEncoder {
   private final byte[] suffix;
 
   TextChunkEncoder(OutputStream out, String id, long created, String model, boolean includeUsage) {
-    this.sse = new SseWriter(out);
+    this(out, id, created, model, includeUsage, () -> false);
+  }
+
+  /**
+   * @param morePending whether another chunk is already waiting (its event will flush)
+   */
+  TextChunkEncoder(
+      OutputStream out,
+      String id,
+      long created,
+      String model,
+      boolean includeUsage,
+      java.util.function.BooleanSupplier morePending) {
+    this.sse = new SseWriter(out, morePending);
     this.id = id;
     this.created = created;
     this.model = model;

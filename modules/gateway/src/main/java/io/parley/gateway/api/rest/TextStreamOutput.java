@@ -43,7 +43,8 @@ final class TextStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
   @Override
   public void write(OutputStream out) {
     try {
-      var encoder = new TextChunkEncoder(out, id, created, call.model(), call.includeUsage());
+      var encoder =
+          new TextChunkEncoder(out, id, created, call.model(), call.includeUsage(), chunks::ready);
       try (chunks) {
         try {
           while (chunks.hasNext()) {
