@@ -48,6 +48,25 @@ public final class GrpcErrors {
   }
 
   /**
+   * Builds the exception for a service error of a known kind. An {@link Failure#INTERNAL} failure
+   * is sent with reason {@code server_error} and the given safe message only: internals are for the
+   * service's log, never for the caller.
+   *
+   * @param failure the kind of failure (status code and OpenAI type)
+   * @param reason the OpenAI error code
+   * @param message the message safe to show to API users
+   * @param param the request field at fault, if any
+   */
+  public static StatusRuntimeException toException(
+      Failure failure, String reason, String message, java.util.Optional<String> param) {
+    var metadata = new LinkedHashMap<String, String>();
+    param.ifPresent(p -> metadata.put(PARAM, p));
+    metadata.put(TYPE, failure.type());
+    return toException(
+        failure.code(), failure == Failure.INTERNAL ? "server_error" : reason, message, metadata);
+  }
+
+  /**
    * Reads a failure of a gRPC call. Statuses without an ErrorInfo (transport failures, deadlines)
    * get an empty reason and the status description as message.
    */

@@ -1,6 +1,7 @@
 package io.parley.embeddings.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.common.models.ModelServer;
 import io.parley.embeddings.api.grpc.EmbeddingsGrpcService;
 import io.parley.embeddings.application.EmbedUseCase;
 import io.parley.embeddings.application.ModelRegistry;
@@ -21,13 +22,11 @@ import org.eclipse.microprofile.config.Config;
 @ApplicationScoped
 public class EmbeddingsRuntime {
 
-  private static final System.Logger LOG = System.getLogger(EmbeddingsRuntime.class.getName());
-
   @Inject Config config;
 
   private ModelRegistry registry;
   private GrpcServerRunner server;
-  private Thread loader;
+  private ModelServer serving;
 
   void start(@Observes Startup event) {
     var settings = EmbeddingsSettings.from(config);
@@ -44,20 +43,7 @@ public class EmbeddingsRuntime {
             Duration.ofSeconds(20),
             // Handlers tokenize and hand the inputs to the batcher (or an async HTTP call).
             true);
-    server.setServing(false);
-    LOG.log(
-        System.Logger.Level.INFO,
-        "Embeddings gRPC listening on port {0}",
-        Integer.toString(server.port()));
-    loader =
-        Thread.ofPlatform()
-            .name("parley-embedding-model-loader")
-            .daemon()
-            .start(
-                () -> {
-                  registry.loadAll();
-                  server.setServing(registry.ready());
-                });
+    serving = new ModelServer("Embeddings", server, registry::loadAll, registry::ready, registry);
   }
 
   /** The model registry (null until start). */
@@ -72,14 +58,8 @@ public class EmbeddingsRuntime {
 
   @PreDestroy
   void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (loader != null) {
-      loader.interrupt();
-    }
-    if (registry != null) {
-      registry.close();
+    if (serving != null) {
+      serving.close();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.parley.inference.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.common.models.ModelServer;
 import io.parley.inference.api.grpc.InferenceGrpcService;
 import io.parley.inference.application.ModelRegistry;
 import io.parley.inference.infrastructure.config.InferenceSettings;
@@ -20,13 +21,11 @@ import org.eclipse.microprofile.config.Config;
 @ApplicationScoped
 public class InferenceRuntime {
 
-  private static final System.Logger LOG = System.getLogger(InferenceRuntime.class.getName());
-
   @Inject Config config;
 
   private ModelRegistry registry;
   private GrpcServerRunner server;
-  private Thread loader;
+  private ModelServer serving;
 
   void start(@Observes Startup event) {
     var settings = InferenceSettings.from(config);
@@ -41,20 +40,7 @@ public class InferenceRuntime {
             Duration.ofSeconds(20),
             // Handlers only validate and enqueue; the engine's own thread does the work.
             true);
-    server.setServing(false);
-    LOG.log(
-        System.Logger.Level.INFO,
-        "Inference gRPC listening on port {0}",
-        Integer.toString(server.port()));
-    loader =
-        Thread.ofPlatform()
-            .name("parley-model-loader")
-            .daemon()
-            .start(
-                () -> {
-                  registry.loadAll();
-                  server.setServing(registry.ready());
-                });
+    serving = new ModelServer("Inference", server, registry::loadAll, registry::ready, registry);
   }
 
   /** The model registry (empty until start). */
@@ -69,14 +55,8 @@ public class InferenceRuntime {
 
   @PreDestroy
   void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (loader != null) {
-      loader.interrupt();
-    }
-    if (registry != null) {
-      registry.close();
+    if (serving != null) {
+      serving.close();
     }
   }
 }

@@ -1,14 +1,13 @@
 package io.parley.embeddings.api.grpc;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.parley.common.grpc.Failure;
 import io.parley.common.grpc.GrpcErrors;
 import io.parley.embeddings.domain.ContextLengthExceededException;
 import io.parley.embeddings.domain.EmbeddingsException;
 import io.parley.embeddings.domain.EngineOverloadedException;
 import io.parley.embeddings.domain.InvalidEmbeddingRequestException;
 import io.parley.embeddings.domain.ModelNotFoundException;
-import java.util.HashMap;
 
 /** The one mapping from the embeddings error family to gRPC statuses with an ErrorInfo. */
 final class EmbeddingsErrors {
@@ -19,37 +18,23 @@ final class EmbeddingsErrors {
 
   /** The status a failed call ends with. */
   static StatusRuntimeException toStatus(EmbeddingsException error) {
-    var metadata = new HashMap<String, String>();
-    error.param().ifPresent(p -> metadata.put(GrpcErrors.PARAM, p));
-    Status.Code code;
-    String reason = error.reason();
-    String message = error.getMessage();
-    switch (error) {
-      case ModelNotFoundException e -> {
-        code = Status.Code.NOT_FOUND;
-        metadata.put(GrpcErrors.TYPE, "invalid_request_error");
-      }
-      case ContextLengthExceededException e -> {
-        code = Status.Code.INVALID_ARGUMENT;
-        metadata.put(GrpcErrors.TYPE, "invalid_request_error");
-      }
-      case InvalidEmbeddingRequestException e -> {
-        code = Status.Code.INVALID_ARGUMENT;
-        metadata.put(GrpcErrors.TYPE, "invalid_request_error");
-      }
-      case EngineOverloadedException e -> {
-        code = Status.Code.RESOURCE_EXHAUSTED;
-        metadata.put(GrpcErrors.TYPE, "server_error");
-      }
-      default -> {
-        LOG.log(System.Logger.Level.ERROR, "Embedding engine failure", error);
-        code = Status.Code.INTERNAL;
-        reason = "server_error";
-        message = "The engine failed while processing the request.";
-        metadata.put(GrpcErrors.TYPE, "server_error");
-      }
+    var failure =
+        switch (error) {
+          case ModelNotFoundException e -> Failure.NOT_FOUND;
+          case ContextLengthExceededException e -> Failure.INVALID;
+          case InvalidEmbeddingRequestException e -> Failure.INVALID;
+          case EngineOverloadedException e -> Failure.OVERLOADED;
+          default -> Failure.INTERNAL;
+        };
+    if (failure == Failure.INTERNAL) {
+      LOG.log(System.Logger.Level.ERROR, "Embedding engine failure", error);
+      return GrpcErrors.toException(
+          failure,
+          error.reason(),
+          "The engine failed while processing the request.",
+          error.param());
     }
-    return GrpcErrors.toException(code, reason, message, metadata);
+    return GrpcErrors.toException(failure, error.reason(), error.getMessage(), error.param());
   }
 
   /** A request the server cannot use, naming the field at fault. */

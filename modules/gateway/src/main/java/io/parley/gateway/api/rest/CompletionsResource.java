@@ -1,5 +1,6 @@
 package io.parley.gateway.api.rest;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.common.ids.Ids;
 import io.parley.gateway.application.Admission;
 import io.parley.gateway.application.ContentScreening;
@@ -21,11 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /** {@code POST /v1/completions} (legacy), whole or streamed. */
 @ApplicationScoped
 @Path("/v1/completions")
-public class CompletionsResource {
-
-  private GenerationFlow flow;
-  private long maxBodyBytes;
-  private int retryAfterSeconds;
+public class CompletionsResource extends GenerationResource {
 
   /** For CDI proxies. */
   protected CompletionsResource() {}
@@ -59,43 +56,18 @@ public class CompletionsResource {
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
       @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
-    this.flow = new GenerationFlow(generation, admission, screening, defaultMaxTokens);
-    this.maxBodyBytes = maxBodyBytes;
-    this.retryAfterSeconds = retryAfterSeconds;
+    super(generation, admission, screening, maxBodyBytes, retryAfterSeconds, defaultMaxTokens);
   }
 
   @POST
   public Response create(
       @Context HttpHeaders headers, @Context HttpServletRequest request, InputStream body) {
-    return create(
-            GenerationEndpoint.caller(request),
-            GenerationEndpoint.requestId(request),
-            headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
-            GenerationEndpoint.contentLength(headers),
-            body,
-            decision -> request.setAttribute(RateLimitHeaders.PROPERTY, decision))
-        .toResponse();
+    return post(headers, request, body);
   }
 
-  GenerationEndpoint.Reply create(
-      String requestId, String contentType, long contentLength, InputStream body) {
-    return create(
-        GenerationEndpoint.DEFAULT_CALLER,
-        requestId,
-        contentType,
-        contentLength,
-        body,
-        decision -> {});
-  }
-
-  GenerationEndpoint.Reply create(
-      Caller caller,
-      String requestId,
-      String contentType,
-      long contentLength,
-      InputStream body,
-      Consumer<RateLimitDecision> onDecision) {
-    var json = RequestBodies.read(contentType, contentLength, body, maxBodyBytes);
+  @Override
+  GenerationEndpoint.Reply reply(
+      Caller caller, String requestId, ObjectNode json, Consumer<RateLimitDecision> onDecision) {
     var parsed = CompletionRequests.parse(json, requestId);
     var call =
         new CompletionCall(

@@ -1,13 +1,12 @@
 package io.parley.safety.api.grpc;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.parley.common.grpc.Failure;
 import io.parley.common.grpc.GrpcErrors;
 import io.parley.safety.domain.ClassifierOverloadedException;
 import io.parley.safety.domain.InvalidSafetyRequestException;
 import io.parley.safety.domain.ModelNotFoundException;
 import io.parley.safety.domain.SafetyException;
-import java.util.HashMap;
 
 /** The one mapping from the safety error family to gRPC statuses with an ErrorInfo. */
 final class SafetyErrors {
@@ -18,32 +17,21 @@ final class SafetyErrors {
 
   /** The status a failed call ends with. */
   static StatusRuntimeException toStatus(SafetyException error) {
-    var metadata = new HashMap<String, String>();
-    error.param().ifPresent(p -> metadata.put(GrpcErrors.PARAM, p));
-    Status.Code code;
-    String reason = error.reason();
-    String message = error.getMessage();
-    switch (error) {
-      case ModelNotFoundException e -> {
-        code = Status.Code.NOT_FOUND;
-        metadata.put(GrpcErrors.TYPE, "invalid_request_error");
-      }
-      case InvalidSafetyRequestException e -> {
-        code = Status.Code.INVALID_ARGUMENT;
-        metadata.put(GrpcErrors.TYPE, "invalid_request_error");
-      }
-      case ClassifierOverloadedException e -> {
-        code = Status.Code.RESOURCE_EXHAUSTED;
-        metadata.put(GrpcErrors.TYPE, "server_error");
-      }
-      default -> {
-        LOG.log(System.Logger.Level.ERROR, "Moderation failure", error);
-        code = Status.Code.INTERNAL;
-        reason = "server_error";
-        message = "The classifier failed while processing the request.";
-        metadata.put(GrpcErrors.TYPE, "server_error");
-      }
+    var failure =
+        switch (error) {
+          case ModelNotFoundException e -> Failure.NOT_FOUND;
+          case InvalidSafetyRequestException e -> Failure.INVALID;
+          case ClassifierOverloadedException e -> Failure.OVERLOADED;
+          default -> Failure.INTERNAL;
+        };
+    if (failure == Failure.INTERNAL) {
+      LOG.log(System.Logger.Level.ERROR, "Moderation failure", error);
+      return GrpcErrors.toException(
+          failure,
+          error.reason(),
+          "The classifier failed while processing the request.",
+          error.param());
     }
-    return GrpcErrors.toException(code, reason, message, metadata);
+    return GrpcErrors.toException(failure, error.reason(), error.getMessage(), error.param());
   }
 }
