@@ -180,6 +180,8 @@ Usage: include "parley.configData" (dict "root" $ "name" "gateway")
 HTTP_HOST: "*"
 HTTP_PORT: {{ $svc.ports.http | int | quote }}
 {{- with $svc.ports.grpc }}
+{{- /* gRPC listens on every interface of the pod (the services' own default is loopback). */}}
+PARLEY_GRPC_HOST: "0.0.0.0"
 PARLEY_GRPC_PORT: {{ . | int | quote }}
 {{- end }}
 {{- if eq $name "gateway" }}

@@ -168,6 +168,7 @@ class HelmChartTest {
     assertThat(rendered.configMap("parley-inference").getData())
         .containsEntry("HTTP_HOST", "*")
         .containsEntry("HTTP_PORT", "9080")
+        .containsEntry("PARLEY_GRPC_HOST", "0.0.0.0")
         .containsEntry("PARLEY_GRPC_PORT", "9090");
     assertThat(container(rendered.deployment("parley-gateway")).getEnvFrom())
         .anySatisfy(
@@ -313,7 +314,7 @@ class HelmChartTest {
           .containsEntry("app.kubernetes.io/managed-by", "Helm")
           .containsEntry("app.kubernetes.io/version", "0.1.0")
           .containsEntry("app.kubernetes.io/part-of", "parley")
-          .containsEntry("helm.sh/chart", "parley-0.1.1");
+          .containsEntry("helm.sh/chart", "parley-0.1.2");
     }
     for (Deployment deployment : rendered.all(Deployment.class)) {
       String component = deployment.getMetadata().getName().substring("parley-".length());
