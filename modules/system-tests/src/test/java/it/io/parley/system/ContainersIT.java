@@ -1,0 +1,208 @@
+package it.io.parley.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.models.Model;
+import com.openai.models.moderations.ModerationCreateParams;
+import io.parley.testing.Ports;
+import io.parley.testing.TestModels;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The platform as container images: {@code ./parley images} builds every service's image and {@code
+ * ./parley up --containers} runs each in its own container on the project network (its own half,
+ * 198.18.7.128/25, and container names of its own, so a stack started by hand is left alone); the
+ * official OpenAI SDK then talks to the gateway container. Runs in the {@code containers} profile
+ * (podman required), which CI runs.
+ */
+class ContainersIT {
+
+  static final String MODEL = "stories260k";
+  static final Path ROOT =
+      Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
+  static final Path HOME = ROOT.resolve("modules/system-tests/target/containers-home");
+
+  static final Map<String, String> ENV = new HashMap<>();
+  static OpenAIClient client;
+  static String adminKey;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Files.createDirectories(HOME);
+    ENV.put("PARLEY_HOME", HOME.toString());
+    ENV.put("PARLEY_CONTAINER_PREFIX", "parley-it");
+    ENV.put("PARLEY_NETWORK", "parley-it");
+    ENV.put("PARLEY_NETWORK_SUBNET", "198.18.7.128/25");
+    ENV.put("PARLEY_MODEL", TestModels.stories260k().toString());
+    ENV.put("PARLEY_PORT", Integer.toString(Ports.free()));
+    for (var service : List.of("INFERENCE", "EMBEDDINGS", "USAGE", "SAFETY")) {
+      ENV.put("PARLEY_" + service + "_HTTP_PORT", Integer.toString(Ports.free()));
+    }
+    ENV.put("PARLEY_JAVA_HOME", System.getProperty("parley.java.home", ""));
+    parley(Duration.ofMinutes(20), "down");
+    // Fresh images of this build, then the stack.
+    parley(Duration.ofMinutes(20), "images");
+    parley(Duration.ofMinutes(15), "up", "--containers");
+    adminKey = Files.readString(HOME.resolve("admin-key")).strip();
+    client = client(adminKey);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    parley(Duration.ofMinutes(5), "down");
+  }
+
+  static OpenAIClient client(String key) {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl("http://127.0.0.1:" + ENV.get("PARLEY_PORT") + "/v1")
+        .apiKey(key)
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(120))
+        .build();
+  }
+
+  /** Runs the project's own script, failing with its output when it fails. */
+  static void parley(Duration timeout, String... args) throws Exception {
+    var command = new ArrayList<String>();
+    command.add(ROOT.resolve("parley").toString());
+    command.addAll(List.of(args));
+    var log = HOME.resolve("parley-" + String.join("-", args).replace("--", "") + ".log");
+    var process =
+        new ProcessBuilder(command)
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    process.environment().putAll(ENV);
+    var running = process.start();
+    if (!running.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      running.destroyForcibly();
+      throw new AssertionError("./parley " + String.join(" ", args) + " timed out: " + read(log));
+    }
+    assertThat(running.exitValue())
+        .as("./parley %s failed:%n%s", String.join(" ", args), read(log))
+        .isZero();
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void models_listTheServedModel() {
+    assertThat(client.models().list().data()).extracting(Model::id).contains(MODEL);
+  }
+
+  @Test
+  void chatCompletion_fromTheInferenceContainer() {
+    ChatCompletion completion =
+        client
+            .chat()
+            .completions()
+            .create(
+                ChatCompletionCreateParams.builder()
+                    .model(MODEL)
+                    .addUserMessage("Tell me a story about a cat.")
+                    .maxCompletionTokens(8)
+                    .temperature(0.0)
+                    .build());
+
+    assertThat(completion.choices()).hasSize(1);
+    assertThat(completion.choices().getFirst().message().content()).isPresent();
+    assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(8);
+  }
+
+  @Test
+  void streamedChatCompletion_arrivesInChunksWithUsage() {
+    var chunks = new ArrayList<ChatCompletionChunk>();
+    try (var stream =
+        client
+            .chat()
+            .completions()
+            .createStreaming(
+                ChatCompletionCreateParams.builder()
+                    .model(MODEL)
+                    .addUserMessage("Once upon a time")
+                    .maxCompletionTokens(12)
+                    .temperature(0.0)
+                    .streamOptions(
+                        com.openai.models.chat.completions.ChatCompletionStreamOptions.builder()
+                            .includeUsage(true)
+                            .build())
+                    .build())) {
+      stream.stream().forEach(chunks::add);
+    }
+
+    assertThat(chunks.size()).isGreaterThan(2);
+    assertThat(chunks.getLast().usage().orElseThrow().completionTokens()).isEqualTo(12);
+  }
+
+  @Test
+  void embeddings_fromTheEmbeddingsContainer() {
+    var response =
+        client
+            .embeddings()
+            .create(
+                EmbeddingCreateParams.builder()
+                    .model("all-minilm-l6-v2")
+                    .input("A cat sat on the mat.")
+                    .build());
+
+    assertThat(response.data()).hasSize(1);
+    assertThat(response.data().getFirst().embedding()).hasSize(384);
+  }
+
+  @Test
+  void moderation_fromTheSafetyContainer() {
+    var response =
+        client
+            .moderations()
+            .create(ModerationCreateParams.builder().input("I will kill you.").build());
+
+    assertThat(response.results()).hasSize(1);
+    assertThat(response.results().getFirst().flagged()).isTrue();
+  }
+
+  @Test
+  void unknownKey_is401_fromTheUsageContainer() {
+    var stranger = client("sk-parley-not-a-key-0123456789abcdef");
+    try {
+      assertThatThrownBy(() -> stranger.models().list()).isInstanceOf(UnauthorizedException.class);
+    } finally {
+      stranger.close();
+    }
+  }
+
+  @Test
+  void unknownModel_is404() {
+    assertThatThrownBy(() -> client.models().retrieve("no-such-model"))
+        .isInstanceOf(NotFoundException.class);
+  }
+}
