@@ -171,6 +171,26 @@ public final class TestCertificates {
      * identity} is null.
      */
     public Issued issue(String identity) {
+      return issue(
+          identity,
+          identity == null
+              ? List.of()
+              : List.of(
+                  new GeneralName(
+                      GeneralName.uniformResourceIdentifier, "spiffe://parley/" + identity)));
+    }
+
+    /**
+     * Issues a certificate that carries its identity as a DNS name {@code
+     * <identity>.identity.parley.internal}, as Helm's genSignedCert writes it.
+     */
+    public Issued issueWithDnsIdentity(String identity) {
+      return issue(
+          identity,
+          List.of(new GeneralName(GeneralName.dNSName, identity + ".identity.parley.internal")));
+    }
+
+    private Issued issue(String identity, List<GeneralName> identityNames) {
       var keys = keyPair();
       var subject = new X500Name("CN=" + (identity == null ? "anonymous" : identity));
       try {

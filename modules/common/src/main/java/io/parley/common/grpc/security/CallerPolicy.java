@@ -126,7 +126,7 @@ public final class CallerPolicy {
     }
 
     /** Lets these identities call each of the methods. */
-    public Builder allow(List<MethodDescriptor<?, ?>> methods, String... identities) {
+    public Builder allow(List<? extends MethodDescriptor<?, ?>> methods, String... identities) {
       for (var method : methods) {
         allow(method, identities);
       }

@@ -74,7 +74,7 @@ public record GrpcSecurity(
                 .getOptionalValue("parley.tls.ca-file", String.class)
                 .orElse(DEFAULT_DIR + "/ca.crt")),
         Duration.ofMillis(
-            config.getOptionalValue("parley.tls.refresh-ms", Long.class).orElse(60_000L)),
+            config.getOptionalValue("parley.tls.refresh-ms", Long.class).orElse(30_000L)),
         parseCallers(
             config.getOptionalValue("parley.grpc.extra-callers", String.class).orElse("")));
   }

@@ -166,7 +166,7 @@ public final class MutualTls implements AutoCloseable {
       return;
     }
     var chain = CertificateUtils.getX509Certificates(new ByteArrayInputStream(certBytes));
-    PrivateKey key = CertificateUtils.getPrivateKey(new ByteArrayInputStream(keyBytes));
+    PrivateKey key = PemKeys.privateKey(keyBytes);
     if (chain.length == 0) {
       throw new CertificateException("No certificate in " + settings.certFile());
     }

@@ -7,8 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * The identities of the platform and how a certificate carries one: a URI subject alternative name
- * {@code spiffe://parley/<name>}. Each service has its own; {@link #OPERATOR} is for people and
- * tools.
+ * {@code spiffe://parley/<name>} (cert-manager, openssl, SPIFFE tooling), or a DNS subject
+ * alternative name {@code <name>.identity.parley.internal} (for issuers that cannot write URI
+ * names, such as Helm's {@code genSignedCert}). A certificate must carry exactly one identity. Each
+ * service has its own; {@link #OPERATOR} is for people and tools.
  */
 public final class ServiceIdentity {
 
@@ -36,7 +38,11 @@ public final class ServiceIdentity {
   /** People and tools that administer the platform (grpcurl, scripts). */
   public static final String OPERATOR = "operator";
 
+  /** The suffix of an identity's DNS subject alternative name. */
+  public static final String DNS_SUFFIX = ".identity.parley.internal";
+
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+  private static final int DNS_SAN = 2;
   private static final int URI_SAN = 6;
 
   private ServiceIdentity() {}
@@ -50,17 +56,24 @@ public final class ServiceIdentity {
       }
       String found = null;
       for (var name : names) {
-        if (name.size() == 2
-            && name.get(0) instanceof Integer type
-            && type == URI_SAN
-            && name.get(1) instanceof String uri
-            && uri.startsWith(URI_PREFIX)) {
-          var candidate = uri.substring(URI_PREFIX.length());
-          if (!NAME.matcher(candidate).matches() || found != null) {
-            return Optional.empty();
-          }
-          found = candidate;
+        if (name.size() != 2
+            || !(name.get(0) instanceof Integer type)
+            || !(name.get(1) instanceof String value)) {
+          continue;
         }
+        String candidate = null;
+        if (type == URI_SAN && value.startsWith(URI_PREFIX)) {
+          candidate = value.substring(URI_PREFIX.length());
+        } else if (type == DNS_SAN && value.endsWith(DNS_SUFFIX)) {
+          candidate = value.substring(0, value.length() - DNS_SUFFIX.length());
+        }
+        if (candidate == null) {
+          continue;
+        }
+        if (!NAME.matcher(candidate).matches() || (found != null && !found.equals(candidate))) {
+          return Optional.empty();
+        }
+        found = candidate;
       }
       return Optional.ofNullable(found);
     } catch (CertificateParsingException e) {
