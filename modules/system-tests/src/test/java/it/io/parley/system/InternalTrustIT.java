@@ -186,7 +186,7 @@ class InternalTrustIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("targets")
-  void withoutAClientCertificate_theHandshakeFails(Target target) {
+  void withoutAClientCertificate_theHandshakeFails(Target target) throws IOException {
     var trustOnly =
         TlsChannelCredentials.newBuilder().trustManager(STACK.certs.caFile().toFile()).build();
 
