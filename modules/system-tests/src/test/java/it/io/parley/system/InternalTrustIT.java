@@ -170,7 +170,10 @@ class InternalTrustIT {
                 assertThat(
                         UsageServiceGrpc.newBlockingStub(c)
                             .withDeadlineAfter(10, TimeUnit.SECONDS)
-                            .listOrganizations(ListOrganizationsRequest.getDefaultInstance())
+                            .listOrganizations(
+                                ListOrganizationsRequest.newBuilder()
+                                    .setUser("user-nobody")
+                                    .build())
                             .getOrganizationsList())
                     .isNotNull(),
             "inference",
