@@ -184,6 +184,11 @@ HTTP_PORT: {{ $svc.ports.http | int | quote }}
 PARLEY_GRPC_HOST: "0.0.0.0"
 PARLEY_GRPC_PORT: {{ . | int | quote }}
 {{- end }}
+{{- /* Mutual TLS: this service's certificate Secret, mounted by its Deployment. */}}
+PARLEY_TLS_CERT_FILE: "/etc/parley/tls/tls.crt"
+PARLEY_TLS_KEY_FILE: "/etc/parley/tls/tls.key"
+PARLEY_TLS_CA_FILE: "/etc/parley/tls/ca.crt"
+PARLEY_TLS_REFRESH_MS: {{ $root.Values.tls.refreshMs | int | quote }}
 {{- if eq $name "gateway" }}
 {{- /* The gateway dials every enabled gRPC service: PARLEY_<SERVICE>_TARGET. */}}
 {{- range $other, $_ := $root.Values.services }}
@@ -228,4 +233,51 @@ PARLEY_INFERENCE_SLOTS: {{ $models.slots | int | quote }}
 {{- range $key, $value := $svc.env }}
 {{ $key }}: {{ $value | toString | quote }}
 {{- end }}
+{{- end }}
+
+{{/*
+Name of the Secret holding an identity's certificate (tls.crt, tls.key, ca.crt): the one named in
+tls.existingSecrets, or <fullname>-<identity>-tls.
+Usage: include "parley.tlsSecretName" (dict "root" $ "name" "gateway")
+*/}}
+{{- define "parley.tlsSecretName" -}}
+{{- $existing := default (dict) .root.Values.tls.existingSecrets }}
+{{- if hasKey $existing .name }}
+{{- index $existing .name }}
+{{- else }}
+{{- printf "%s-tls" (include "parley.componentName" (dict "root" .root "component" .name)) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The identities the chart makes certificates for, as a comma list: every enabled service and the
+operator, less those in tls.existingSecrets.
+*/}}
+{{- define "parley.tlsIdentities" -}}
+{{- $ids := list }}
+{{- range $name, $_ := .Values.services }}
+{{- if include "parley.enabled" (dict "root" $ "name" $name) }}
+{{- $ids = append $ids $name }}
+{{- end }}
+{{- end }}
+{{- if .Values.tls.operator.enabled }}
+{{- $ids = append $ids "operator" }}
+{{- end }}
+{{- $made := list }}
+{{- range $ids }}
+{{- if not (hasKey (default (dict) $.Values.tls.existingSecrets) .) }}
+{{- $made = append $made . }}
+{{- end }}
+{{- end }}
+{{- join "," $made }}
+{{- end }}
+
+{{/*
+DNS names of a service's certificate: its Service name, short and qualified (the identity itself
+travels as a URI or identity DNS name).
+*/}}
+{{- define "parley.tlsDnsNames" -}}
+{{- $svcName := include "parley.componentName" (dict "root" .root "component" .name) }}
+{{- $ns := .root.Release.Namespace }}
+{{- list $svcName (printf "%s.%s.svc" $svcName $ns) (printf "%s.%s.svc.cluster.local" $svcName $ns) | toJson }}
 {{- end }}

@@ -12,6 +12,7 @@ import io.parley.inference.infrastructure.llama.LlamaEngine;
 import io.parley.inference.infrastructure.llama.LlamaEngineConfig;
 import io.parley.testing.LibertyServer;
 import io.parley.testing.Ports;
+import io.parley.testing.TestCertificates;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -69,6 +70,7 @@ public final class ChainBenchmark {
     Files.createDirectories(output);
     var key = "sk-bench-" + Long.toHexString(System.nanoTime());
     Files.writeString(output.resolve("admin-key"), key);
+    var certs = TestCertificates.create(output.resolve("tls"));
     int gatewayPort = Ports.free();
     int inferenceHttp = Ports.free();
     int grpc = Ports.free();
@@ -84,7 +86,7 @@ public final class ChainBenchmark {
                     "PARLEY_INFERENCE_MODEL_BENCH_PATH", model.toString(),
                     "PARLEY_INFERENCE_THREADS", Integer.toString(threads),
                     "PARLEY_INFERENCE_SLOTS", Integer.toString(slots),
-                    "PARLEY_INFERENCE_CTX_PER_SLOT", "2048"));
+                    "PARLEY_INFERENCE_CTX_PER_SLOT", "2048"), certs);
         var gateway =
             LibertyServer.start(
                 root,
@@ -98,7 +100,7 @@ public final class ChainBenchmark {
                     "PARLEY_GATEWAY_ADMIN_KEY_FILE",
                     output.resolve("admin-key").toString(),
                     "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
-                    "false"))) {
+                    "false"), certs)) {
       inference.awaitReady(
           URI.create("http://127.0.0.1:" + inferenceHttp + "/health/ready"), Duration.ofMinutes(3));
       gateway.awaitReady(

@@ -3,6 +3,7 @@ package io.parley.bench;
 import io.parley.embeddings.infrastructure.RawOnnxBenchmark;
 import io.parley.testing.LibertyServer;
 import io.parley.testing.Ports;
+import io.parley.testing.TestCertificates;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,6 +48,7 @@ public final class PlatformBenchmark {
     int safHttp = Ports.free(), safGrpc = Ports.free();
     int useHttp = Ports.free(), useGrpc = Ports.free();
     int plainPort = Ports.free(), meteredPort = Ports.free();
+    var certs = TestCertificates.create(output.resolve("tls"));
     var servers = new ArrayList<LibertyServer>();
     try {
       servers.add(
@@ -64,7 +66,7 @@ public final class PlatformBenchmark {
                   "PARLEY_INFERENCE_MODEL_BENCH_PATH",
                   model.toString(),
                   "PARLEY_INFERENCE_THREADS",
-                  "1")));
+                  "1"), certs));
       servers.add(
           LibertyServer.start(
               root,
@@ -73,13 +75,13 @@ public final class PlatformBenchmark {
               Map.of(
                   "HTTP_PORT", "" + embHttp,
                   "PARLEY_GRPC_PORT", "" + embGrpc,
-                  "PARLEY_EMBEDDINGS_THREADS", "2")));
+                  "PARLEY_EMBEDDINGS_THREADS", "2"), certs));
       servers.add(
           LibertyServer.start(
               root,
               "safety",
               output.resolve("safety"),
-              Map.of("HTTP_PORT", "" + safHttp, "PARLEY_GRPC_PORT", "" + safGrpc)));
+              Map.of("HTTP_PORT", "" + safHttp, "PARLEY_GRPC_PORT", "" + safGrpc), certs));
       servers.add(
           LibertyServer.start(
               root,
@@ -93,7 +95,7 @@ public final class PlatformBenchmark {
                   "PARLEY_DATA_DIR",
                   output.resolve("data-" + System.nanoTime()).toString(),
                   "PARLEY_USAGE_BOOTSTRAP_KEY_FILE",
-                  keyFile.toString())));
+                  keyFile.toString()), certs));
       var common = new HashMap<String, String>();
       common.put("PARLEY_INFERENCE_TARGET", "127.0.0.1:" + infGrpc);
       common.put("PARLEY_EMBEDDINGS_TARGET", "127.0.0.1:" + embGrpc);
@@ -109,8 +111,8 @@ public final class PlatformBenchmark {
       metered.put("PARLEY_GATEWAY_REDIS_PREFIX", "parley:bench:" + System.nanoTime() + ":");
       metered.put("PARLEY_GATEWAY_LIMITS_RPM", "1000000");
       metered.put("PARLEY_GATEWAY_LIMITS_TPM", "100000000");
-      servers.add(LibertyServer.start(root, "gateway", output.resolve("plain"), plain));
-      servers.add(LibertyServer.start(root, "gateway", output.resolve("metered"), metered));
+      servers.add(LibertyServer.start(root, "gateway", output.resolve("plain"), plain, certs));
+      servers.add(LibertyServer.start(root, "gateway", output.resolve("metered"), metered, certs));
       int[] readyPorts = {infHttp, embHttp, safHttp, useHttp, plainPort, meteredPort};
       for (int i = 0; i < servers.size(); i++) {
         servers

@@ -220,11 +220,7 @@ class HelmChartTest {
     Deployment gateway = rendered.deployment("parley-gateway");
     PodSpec pod = gateway.getSpec().getTemplate().getSpec();
 
-    Volume volume =
-        pod.getVolumes().stream()
-            .filter(v -> v.getSecret() != null)
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no secret volume"));
+    Volume volume = volume(pod, "admin-key");
     String secretName = volume.getSecret().getSecretName();
     assertThat(volume.getSecret().getItems())
         .singleElement()
@@ -314,7 +310,7 @@ class HelmChartTest {
           .containsEntry("app.kubernetes.io/managed-by", "Helm")
           .containsEntry("app.kubernetes.io/version", "0.1.0")
           .containsEntry("app.kubernetes.io/part-of", "parley")
-          .containsEntry("helm.sh/chart", "parley-0.1.2");
+          .containsEntry("helm.sh/chart", "parley-" + chartVersion());
     }
     for (Deployment deployment : rendered.all(Deployment.class)) {
       String component = deployment.getMetadata().getName().substring("parley-".length());
@@ -356,6 +352,10 @@ class HelmChartTest {
         .containsExactlyInAnyOrder(
             "ServiceAccount/parley",
             "Secret/parley-secrets",
+            "Secret/parley-tls-ca",
+            "Secret/parley-gateway-tls",
+            "Secret/parley-inference-tls",
+            "Secret/parley-operator-tls",
             "ConfigMap/parley-gateway",
             "ConfigMap/parley-inference",
             "PersistentVolumeClaim/parley-model-cache",
@@ -391,7 +391,11 @@ class HelmChartTest {
           .extracting(ref -> ref.getName())
           .containsExactly("registry-credentials");
     }
-    assertThat(rendered.all(Secret.class)).as("existingSecret is used").isEmpty();
+    assertThat(rendered.all(Secret.class))
+        .as("existingSecret is used")
+        .extracting(s -> s.getMetadata().getName())
+        .doesNotContain("parley-secrets")
+        .allMatch(name -> name.endsWith("-tls") || name.equals("parley-tls-ca"));
     assertThat(
             rendered
                 .get(HorizontalPodAutoscaler.class, "parley-gateway")
@@ -497,7 +501,10 @@ class HelmChartTest {
         .containsEntry("PARLEY_INFERENCE_TARGET", "dns:///parley-inference:9090")
         .doesNotContainKeys("PARLEY_SAFETY_TARGET", "PARLEY_USAGE_TARGET");
     assertThat(embeddings.getSpec().getTemplate().getSpec().getVolumes())
-        .noneMatch(v -> v.getSecret() != null);
+        .filteredOn(v -> v.getSecret() != null)
+        .extracting(v -> v.getSecret().getSecretName())
+        .as("only its own certificate, not the admin key")
+        .containsExactly("parley-embeddings-tls");
   }
 
   @Test
@@ -581,7 +588,10 @@ class HelmChartTest {
         "models.served.m.url=https://example.org/m.gguf",
         "models.served.m.sha256=abc",
         "image.pullPolicy=Sometimes",
-        "secrets.existingSecrets=x"
+        "secrets.existingSecrets=x",
+        "tls.existingSecrets.billing=x",
+        "tls.certManager.issuerRef.kind=Vault",
+        "tls.refreshMs=10"
       })
   void schemaRejectsInvalidValues(String assignment) {
     String[] parts = assignment.split("=", 2);
@@ -612,7 +622,9 @@ class HelmChartTest {
                 .set("secrets.existingSecret", "my-keys")
                 .set("secrets.adminKeyKey", "gateway-admin"));
 
-    assertThat(rendered.all(Secret.class)).isEmpty();
+    assertThat(rendered.all(Secret.class))
+        .as("only the certificates of the mutual TLS")
+        .allMatch(secret -> secret.getMetadata().getName().matches("parley-.*tls.*"));
     Volume volume =
         volume(
             rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec(), "admin-key");
@@ -836,6 +848,19 @@ class HelmChartTest {
           Files.copy(path, target);
         }
       }
+    }
+  }
+
+  /** The chart's own version, as Chart.yaml declares it (bumped with every chart change). */
+  private static String chartVersion() {
+    try {
+      return java.nio.file.Files.readAllLines(Chart.dir().resolve("Chart.yaml")).stream()
+          .filter(line -> line.startsWith("version:"))
+          .map(line -> line.substring("version:".length()).strip())
+          .findFirst()
+          .orElseThrow();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -220,9 +220,10 @@ class KubernetesManifestsTest {
       k.patchesOrEmpty()
           .forEach(p -> referenced.add(file.getParent().resolve(p.path()).normalize()));
     }
-    Path example = base().resolve("secret.example.yaml");
-
-    assertThat(manifestFiles()).filteredOn(f -> !referenced.contains(f)).containsExactly(example);
+    assertThat(manifestFiles())
+        .filteredOn(f -> !referenced.contains(f))
+        .containsExactlyInAnyOrder(
+            base().resolve("secret.example.yaml"), base().resolve("certificates.example.yaml"));
   }
 
   @Test
@@ -363,9 +364,12 @@ class KubernetesManifestsTest {
   void baseMatchesTheChartRenderedAsReleaseParley() {
     List<HasMetadata> base = new ArrayList<>(resources(base()));
     base.addAll(parse(base().resolve("secret.example.yaml")));
+    base.addAll(parse(base().resolve("certificates.example.yaml")));
     Chart.Rendered chart =
         Chart.render(
             Chart.Options.defaults()
+                .set("tls.certManager.enabled", "true")
+                .set("tls.certManager.issuerRef.name", "parley-ca")
                 .set(
                     "models.served.qwen2\\.5-0\\.5b-instruct.url",
                     "https://models.example.org/m.gguf")

@@ -50,7 +50,8 @@ final class Manifests {
           Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
           Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
           Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
-          Map.entry("networking.k8s.io/v1/Ingress", Ingress.class));
+          Map.entry("networking.k8s.io/v1/Ingress", Ingress.class),
+          Map.entry("cert-manager.io/v1/Certificate", Certificate.class));
 
   /** Reads YAML into trees, rejecting duplicate keys. */
   static final YAMLMapper YAML =

@@ -63,6 +63,19 @@ public final class LibertyServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Starts a service's server with its own identity certificate ({@code service} is the identity)
+   * and the platform CA of {@code tls}.
+   *
+   * @see #start(Path, String, Path, Map)
+   */
+  public static LibertyServer start(
+      Path root, String service, Path output, Map<String, String> env, TestCertificates tls) {
+    var all = new java.util.HashMap<>(env);
+    all.putAll(tls.env(service));
+    return start(root, service, output, all);
+  }
+
   /** Waits until {@code url} answers 200, failing with the server's log otherwise. */
   public void awaitReady(URI url, Duration timeout) {
     var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

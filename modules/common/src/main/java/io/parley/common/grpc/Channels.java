@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.parley.common.grpc.security.MutualTls;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -12,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Client channels to Parley services: one per target, {@code round_robin} over every address the
  * target resolves to ({@code dns:///inference:9090} in Kubernetes reaches every pod of a headless
- * service), keepalive, plaintext inside the cluster. Each channel owns its Netty event loop, so
- * closing it leaves no thread behind when the application is stopped or redeployed.
+ * service), keepalive, mutual TLS (this service's identity; the server must present the identity
+ * the caller expects). Each channel owns its Netty event loop, so closing it leaves no thread
+ * behind when the application is stopped or redeployed.
  */
 public final class Channels {
 
@@ -27,15 +29,17 @@ public final class Channels {
    * @param target gRPC target, for example {@code dns:///parley-inference:9090} or {@code
    *     127.0.0.1:9090}
    * @param maxInboundMessageBytes largest message accepted from the server
+   * @param tls this service's identity and the platform CA
+   * @param serverIdentity the identity the server must present ({@code inference}, …)
    */
-  public static ManagedChannel open(String target, int maxInboundMessageBytes) {
+  public static ManagedChannel open(
+      String target, int maxInboundMessageBytes, MutualTls tls, String serverIdentity) {
     var loop = new NioEventLoopGroup(2);
     var channel =
-        NettyChannelBuilder.forTarget(target)
+        NettyChannelBuilder.forTarget(target, tls.channelCredentials(serverIdentity))
             .eventLoopGroup(loop)
             .channelType(NioSocketChannel.class)
             .defaultLoadBalancingPolicy("round_robin")
-            .usePlaintext()
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)

@@ -4,12 +4,18 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.parley.common.grpc.security.CallerCheck;
+import io.parley.common.grpc.security.CallerPolicy;
+import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.grpc.security.MutualTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -17,71 +23,85 @@ import java.util.concurrent.TimeUnit;
  * Runs a grpc-java (Netty) server on its own port beside the Liberty HTTP endpoint, with the
  * standard {@code grpc.health.v1} service, keepalive and a maximum connection age so that clients
  * rebalance onto new pods. Started and stopped with the application.
+ *
+ * <p>Every call is mutual TLS: the server presents this service's identity, requires a client
+ * certificate signed by the platform CA, and lets a call through only when the caller's identity is
+ * on the method's allow-list ({@link CallerCheck}). The server does not start when a method of its
+ * services has no allow-list. The certificates are reloaded when their files change.
  */
 public final class GrpcServerRunner implements AutoCloseable {
 
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Duration shutdownGrace;
+  private final MutualTls tls;
 
   /**
    * Creates and starts the server.
    *
    * @param host address to bind ("0.0.0.0" in a pod, "127.0.0.1" locally)
    * @param port port to bind; 0 picks a free one
+   * @param security this service's certificate, key and trusted CA, and configured extra callers
+   * @param callers who may call each method of the services
    * @param services the services to expose
-   * @param interceptors interceptors applied to every service
+   * @param interceptors interceptors applied to every service (after the caller check)
    * @param maxConnectionAge how long a client connection may live before the server asks it to
    *     reconnect (load balancing across replicas)
    * @param shutdownGrace how long calls in flight get to finish on shutdown
-   */
-  public GrpcServerRunner(
-      String host,
-      int port,
-      List<BindableService> services,
-      List<ServerInterceptor> interceptors,
-      Duration maxConnectionAge,
-      Duration shutdownGrace) {
-    this(host, port, services, interceptors, maxConnectionAge, shutdownGrace, false);
-  }
-
-  /**
-   * Creates and starts the server.
-   *
    * @param nonBlockingHandlers whether every handler returns at once without blocking (it only
    *     hands work to a queue or another thread); such handlers run on the network threads, which
    *     saves a thread hand-off per call. Handlers that wait on a database or run a model inline
    *     must leave this false.
-   * @see #GrpcServerRunner(String, int, List, List, Duration, Duration)
+   * @throws IllegalStateException when the TLS files cannot be read or a method has no allow-list
    */
   public GrpcServerRunner(
       String host,
       int port,
+      GrpcSecurity security,
+      CallerPolicy callers,
       List<BindableService> services,
       List<ServerInterceptor> interceptors,
       Duration maxConnectionAge,
       Duration shutdownGrace,
       boolean nonBlockingHandlers) {
     this.shutdownGrace = shutdownGrace;
+    var definitions = services.stream().map(BindableService::bindService).toList();
+    var policy =
+        callers
+            .and(
+                CallerPolicy.builder()
+                    .allowAll(HealthGrpc.getServiceDescriptor(), CallerPolicy.ANY_IDENTITY)
+                    .build())
+            .plus(security.extraCallers());
+    policy.requireCovers(definitions);
+    this.tls = MutualTls.load(security);
+    var check = new CallerCheck(policy);
     var builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port), tls.serverCredentials())
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .maxConnectionAge(maxConnectionAge.toMillis(), TimeUnit.MILLISECONDS)
             .maxConnectionAgeGrace(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)
-            .addService(health.getHealthService());
+            .addService(ServerInterceptors.intercept(health.getHealthService(), check));
     if (nonBlockingHandlers) {
       builder.directExecutor();
     }
-    for (var service : services) {
-      builder.addService(ServerInterceptors.intercept(service, interceptors));
+    // ServerInterceptors.intercept runs the last interceptor of the list first.
+    var chain = new ArrayList<ServerInterceptor>(interceptors);
+    chain.add(check);
+    for (var service : definitions) {
+      builder.addService(ServerInterceptors.intercept(service, chain));
     }
     try {
       this.server = builder.build().start();
     } catch (IOException e) {
+      tls.close();
       throw new UncheckedIOException("gRPC server could not bind " + host + ":" + port, e);
+    } catch (RuntimeException e) {
+      tls.close();
+      throw e;
     }
   }
 
@@ -112,6 +132,8 @@ public final class GrpcServerRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      tls.close();
     }
   }
 }

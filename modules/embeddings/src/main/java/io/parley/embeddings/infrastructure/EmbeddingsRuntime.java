@@ -1,7 +1,9 @@
 package io.parley.embeddings.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
+import io.parley.embeddings.api.grpc.EmbeddingsCallers;
 import io.parley.embeddings.api.grpc.EmbeddingsGrpcService;
 import io.parley.embeddings.application.EmbedUseCase;
 import io.parley.embeddings.application.ModelRegistry;
@@ -35,6 +37,8 @@ public class EmbeddingsRuntime {
         new GrpcServerRunner(
             settings.grpcHost(),
             settings.grpcPort(),
+            GrpcSecurity.from(config),
+            EmbeddingsCallers.POLICY,
             List.of(
                 new EmbeddingsGrpcService(
                     registry, new EmbedUseCase(registry, settings.maxInputs()))),

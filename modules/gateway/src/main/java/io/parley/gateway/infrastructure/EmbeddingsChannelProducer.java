@@ -2,6 +2,7 @@ package io.parley.gateway.infrastructure;
 
 import io.grpc.ManagedChannel;
 import io.parley.common.grpc.Channels;
+import io.parley.common.grpc.security.ServiceIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -18,6 +19,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class EmbeddingsChannelProducer {
 
   private static final Logger LOG = Logger.getLogger(EmbeddingsChannelProducer.class.getName());
+
+  @Inject ChannelSecurity security;
 
   @Inject
   @ConfigProperty(name = "parley.embeddings.target")
@@ -36,7 +39,7 @@ public class EmbeddingsChannelProducer {
             .filter(t -> !t.isBlank())
             .orElseThrow(() -> new IllegalStateException("parley.embeddings.target is not set"));
     LOG.info(() -> "Embeddings service target: " + value);
-    return Channels.open(value, maxInboundBytes);
+    return Channels.open(value, maxInboundBytes, security.tls(), ServiceIdentity.EMBEDDINGS);
   }
 
   void close(@Disposes @Embeddings ManagedChannel channel) {

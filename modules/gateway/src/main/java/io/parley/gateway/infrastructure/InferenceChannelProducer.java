@@ -2,6 +2,7 @@ package io.parley.gateway.infrastructure;
 
 import io.grpc.ManagedChannel;
 import io.parley.common.grpc.Channels;
+import io.parley.common.grpc.security.ServiceIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -17,6 +18,8 @@ public class InferenceChannelProducer {
 
   private static final Logger LOG = Logger.getLogger(InferenceChannelProducer.class.getName());
 
+  @Inject ChannelSecurity security;
+
   @Inject
   @ConfigProperty(name = "parley.inference.target")
   String target;
@@ -30,7 +33,7 @@ public class InferenceChannelProducer {
   @Inference
   ManagedChannel channel() {
     LOG.info(() -> "Inference service target: " + target);
-    return Channels.open(target, maxInboundBytes);
+    return Channels.open(target, maxInboundBytes, security.tls(), ServiceIdentity.INFERENCE);
   }
 
   void close(@Disposes @Inference ManagedChannel channel) {

@@ -2,6 +2,7 @@ package io.parley.gateway.infrastructure;
 
 import io.grpc.ManagedChannel;
 import io.parley.common.grpc.Channels;
+import io.parley.common.grpc.security.ServiceIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -18,6 +19,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class UsageChannelProducer {
 
   private static final Logger LOG = Logger.getLogger(UsageChannelProducer.class.getName());
+
+  @Inject ChannelSecurity security;
 
   @Inject
   @ConfigProperty(name = "parley.usage.target")
@@ -36,7 +39,7 @@ public class UsageChannelProducer {
             .filter(t -> !t.isBlank())
             .orElseThrow(() -> new IllegalStateException("parley.usage.target is not set"));
     LOG.info(() -> "Usage service target: " + value);
-    return Channels.open(value, maxInboundBytes);
+    return Channels.open(value, maxInboundBytes, security.tls(), ServiceIdentity.USAGE);
   }
 
   void close(@Disposes @Usage ManagedChannel channel) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.parley.testing.TestCertificates;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,6 +36,11 @@ class GatewayErrorsIT {
       URI.create("http://127.0.0.1:" + System.getProperty("gateway.it.port", "19480"));
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  static {
+    // The gateway loads its mutual-TLS identity when it opens its first channel.
+    TestCertificates.create(Path.of(System.getProperty("gateway.it.dir"), "tls"));
+  }
 
   private String key;
 

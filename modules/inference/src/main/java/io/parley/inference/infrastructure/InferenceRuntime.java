@@ -1,7 +1,9 @@
 package io.parley.inference.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
+import io.parley.inference.api.grpc.InferenceCallers;
 import io.parley.inference.api.grpc.InferenceGrpcService;
 import io.parley.inference.application.ModelRegistry;
 import io.parley.inference.infrastructure.config.InferenceSettings;
@@ -34,6 +36,8 @@ public class InferenceRuntime {
         new GrpcServerRunner(
             settings.grpcHost(),
             settings.grpcPort(),
+            GrpcSecurity.from(config),
+            InferenceCallers.POLICY,
             List.of(new InferenceGrpcService(registry)),
             List.of(),
             Duration.ofMinutes(30),

@@ -1,6 +1,8 @@
 package io.parley.safety.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.safety.api.grpc.SafetyCallers;
 import io.parley.safety.api.grpc.SafetyGrpcService;
 import io.parley.safety.application.ModerateUseCase;
 import io.parley.safety.application.PolicyService;
@@ -42,10 +44,13 @@ public class SafetyRuntime {
           new GrpcServerRunner(
               settings.grpcHost(),
               settings.grpcPort(),
+              GrpcSecurity.from(config),
+              SafetyCallers.POLICY,
               List.of(new SafetyGrpcService(moderate, policies)),
               List.of(),
               Duration.ofMinutes(30),
-              Duration.ofSeconds(20));
+              Duration.ofSeconds(20),
+              false);
       server.setServing(true);
       LOG.log(
           System.Logger.Level.INFO,

@@ -26,7 +26,6 @@ import io.parley.inference.v1.SamplingParams;
 import io.parley.inference.v1.TextPrompt;
 import io.parley.inference.v1.TokenizeRequest;
 import java.util.ArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,7 +55,7 @@ class OpenAiSdkIT {
   @AfterAll
   static void stop() throws InterruptedException {
     if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      io.parley.common.grpc.Channels.close(channel);
     }
     if (client != null) {
       client.close();

@@ -3,9 +3,12 @@ package it.io.parley.system;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.parley.common.grpc.Channels;
+import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.grpc.security.MutualTls;
 import io.parley.testing.LibertyServer;
 import io.parley.testing.Ports;
+import io.parley.testing.TestCertificates;
 import io.parley.testing.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,8 +38,10 @@ final class ParleyStack implements AutoCloseable {
   final LibertyServer gateway;
   final LibertyServer embeddings;
   final LibertyServer safety;
+  final TestCertificates certs;
 
   private static ParleyStack shared;
+  private final Map<String, MutualTls> identities = new java.util.HashMap<>();
 
   /** One stack for every test class of this run, stopped when the test JVM exits. */
   static synchronized ParleyStack shared() {
@@ -52,6 +57,7 @@ final class ParleyStack implements AutoCloseable {
     var output = root.resolve("modules/system-tests/target/servers").resolve(name);
     try {
       Files.createDirectories(output);
+      certs = TestCertificates.create(output.resolve("tls"));
       var keyFile = output.resolve("admin-key");
       Files.writeString(keyFile, adminKey + "\n");
       inference =
@@ -71,7 +77,8 @@ final class ParleyStack implements AutoCloseable {
                   "PARLEY_INFERENCE_THREADS",
                   "1",
                   "PARLEY_INFERENCE_SLOTS",
-                  "4"));
+                  "4"),
+              certs);
       embeddings =
           LibertyServer.start(
               root,
@@ -80,7 +87,8 @@ final class ParleyStack implements AutoCloseable {
               Map.of(
                   "HTTP_PORT", Integer.toString(embeddingsHttpPort),
                   "PARLEY_GRPC_PORT", Integer.toString(embeddingsGrpcPort),
-                  "PARLEY_EMBEDDINGS_THREADS", "1"));
+                  "PARLEY_EMBEDDINGS_THREADS", "1"),
+              certs);
       safety =
           LibertyServer.start(
               root,
@@ -88,7 +96,8 @@ final class ParleyStack implements AutoCloseable {
               output,
               Map.of(
                   "HTTP_PORT", Integer.toString(safetyHttpPort),
-                  "PARLEY_GRPC_PORT", Integer.toString(safetyGrpcPort)));
+                  "PARLEY_GRPC_PORT", Integer.toString(safetyGrpcPort)),
+              certs);
       gateway =
           LibertyServer.start(
               root,
@@ -106,7 +115,8 @@ final class ParleyStack implements AutoCloseable {
                   "PARLEY_GATEWAY_ADMIN_KEY_FILE",
                   keyFile.toString(),
                   "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
-                  "false"));
+                  "false"),
+              certs);
       embeddings.awaitReady(
           URI.create("http://127.0.0.1:" + embeddingsHttpPort + "/health/ready"),
           Duration.ofMinutes(3));
@@ -140,8 +150,20 @@ final class ParleyStack implements AutoCloseable {
         .build();
   }
 
+  /** A channel to the inference server as the gateway (closing the channel keeps the identity). */
   ManagedChannel inferenceChannel() {
-    return NettyChannelBuilder.forAddress("127.0.0.1", inferenceGrpcPort).usePlaintext().build();
+    return Channels.open(
+        "127.0.0.1:" + inferenceGrpcPort, 64 << 20, identity("gateway"), "inference");
+  }
+
+  /** A mutual-TLS identity of the test CA, loaded once per name. */
+  synchronized MutualTls identity(String name) {
+    return identities.computeIfAbsent(
+        name,
+        n ->
+            MutualTls.load(
+                GrpcSecurity.of(
+                    certs.certFile(n), certs.keyFile(n), certs.caFile(), Duration.ofSeconds(30))));
   }
 
   @Override

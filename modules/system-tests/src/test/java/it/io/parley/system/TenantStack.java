@@ -59,7 +59,8 @@ final class TenantStack implements AutoCloseable {
                   "PARLEY_USAGE_BOOTSTRAP_KEY_FILE",
                   keyFile.toString(),
                   "PARLEY_USAGE_PRICES",
-                  ParleyStack.MODEL + "=1000000/2000000"));
+                  ParleyStack.MODEL + "=1000000/2000000"),
+              base.certs);
       usage.awaitReady(
           URI.create("http://127.0.0.1:" + usageHttpPort + "/health/ready"), Duration.ofMinutes(3));
       var prefix = "parley:it:" + Long.toHexString(System.nanoTime()) + ":";
@@ -76,7 +77,8 @@ final class TenantStack implements AutoCloseable {
         env.put("PARLEY_GATEWAY_REDIS_FAIL_OPEN", "false");
         env.put("PARLEY_GATEWAY_AUTH_CACHE_MS", "200");
         env.put("PARLEY_GATEWAY_LIMITS_CACHE_MS", "200");
-        gateways[i] = LibertyServer.start(root, "gateway", output.resolve("gw" + i), env);
+        gateways[i] =
+            LibertyServer.start(root, "gateway", output.resolve("gw" + i), env, base.certs);
       }
       for (int i = 0; i < 2; i++) {
         gateways[i].awaitReady(

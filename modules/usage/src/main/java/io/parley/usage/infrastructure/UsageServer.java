@@ -1,6 +1,7 @@
 package io.parley.usage.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.usage.api.grpc.UsageCallers;
 import io.parley.usage.api.grpc.UsageGrpcService;
 import io.parley.usage.application.AccountService;
 import io.parley.usage.application.LedgerService;
@@ -61,10 +62,13 @@ public final class UsageServer implements AutoCloseable {
           new GrpcServerRunner(
               settings.grpcHost(),
               settings.grpcPort(),
+              settings.security(),
+              UsageCallers.POLICY,
               List.of(new UsageGrpcService(accounts, ledger, reports)),
               List.of(),
               Duration.ofMinutes(30),
-              Duration.ofSeconds(10));
+              Duration.ofSeconds(10),
+              false);
     } catch (RuntimeException e) {
       database.close();
       throw e;

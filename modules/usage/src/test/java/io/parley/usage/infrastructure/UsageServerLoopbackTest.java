@@ -2,8 +2,11 @@ package io.parley.usage.infrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.ManagedChannelBuilder;
+import io.parley.common.grpc.Channels;
+import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.grpc.security.MutualTls;
 import io.parley.common.v1.TokenUsage;
+import io.parley.testing.TestCertificates;
 import io.parley.usage.domain.PriceTable;
 import io.parley.usage.infrastructure.config.UsageSettings;
 import io.parley.usage.testsupport.TestDatabases;
@@ -35,10 +38,16 @@ class UsageServerLoopbackTest {
     var keyFile = dir.resolve("admin-key");
     Files.writeString(keyFile, secret);
     var schema = TestDatabases.newSchema();
+    var certs = TestCertificates.create(dir.resolve("tls"));
     var settings =
         new UsageSettings(
             "127.0.0.1",
             0,
+            GrpcSecurity.of(
+                certs.certFile("usage"),
+                certs.keyFile("usage"),
+                certs.caFile(),
+                Duration.ofSeconds(30)),
             TestDatabases.schemaUrl(schema),
             TestDatabases.postgresUser(),
             Optional.empty(),
@@ -49,9 +58,15 @@ class UsageServerLoopbackTest {
             PriceTable.parse("", "1000000/2000000"),
             Duration.ofHours(1),
             Optional.empty());
-    try (var server = UsageServer.start(settings, Clock.systemUTC())) {
-      var channel =
-          ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try (var server = UsageServer.start(settings, Clock.systemUTC());
+        var gateway =
+            MutualTls.load(
+                GrpcSecurity.of(
+                    certs.certFile("gateway"),
+                    certs.keyFile("gateway"),
+                    certs.caFile(),
+                    Duration.ofSeconds(30)))) {
+      var channel = Channels.open("127.0.0.1:" + server.port(), 1 << 20, gateway, "usage");
       try {
         var stub = UsageServiceGrpc.newBlockingStub(channel);
         var principal =
@@ -95,7 +110,7 @@ class UsageServerLoopbackTest {
             settle[n / 2] / 1e6,
             settle[n * 99 / 100] / 1e6);
       } finally {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        Channels.close(channel);
       }
     } finally {
       TestDatabases.dropSchema(schema);

@@ -1,5 +1,6 @@
 package io.parley.usage.infrastructure.config;
 
+import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.usage.domain.PriceTable;
 import java.net.URI;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import org.eclipse.microprofile.config.Config;
  *
  * @param grpcHost address the gRPC server binds
  * @param grpcPort port of the gRPC server
+ * @param security certificates of the gRPC server's mutual TLS
  * @param dbUrl JDBC URL (H2 or PostgreSQL)
  * @param dbUser database user
  * @param dbPasswordFile file with the database password
@@ -28,6 +30,7 @@ import org.eclipse.microprofile.config.Config;
 public record UsageSettings(
     String grpcHost,
     int grpcPort,
+    GrpcSecurity security,
     String dbUrl,
     String dbUser,
     Optional<Path> dbPasswordFile,
@@ -48,6 +51,7 @@ public record UsageSettings(
     return new UsageSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9096),
+        GrpcSecurity.from(config),
         config
             .getOptionalValue("parley.usage.db.url", String.class)
             .orElse("jdbc:h2:file:" + dataDir + "/usage"),

@@ -1,0 +1,54 @@
+package io.parley.usage.api.grpc;
+
+import static io.parley.common.grpc.security.ServiceIdentity.GATEWAY;
+import static io.parley.common.grpc.security.ServiceIdentity.OPERATOR;
+
+import io.parley.common.grpc.security.CallerPolicy;
+import io.parley.usage.v1.UsageServiceGrpc;
+
+/**
+ * Who may call each usage method.
+ *
+ * <ul>
+ *   <li>Key checks: the gateway only.
+ *   <li>Administration (organizations, members, keys, limits) and reports: the gateway, which acts
+ *       for a caller it has authorized, and operators.
+ *   <li>Billing (reserve, settle, release): the gateway only. A service that bills work of its own
+ *       (fine-tuning in the files service) is added here, or with {@code
+ *       parley.grpc.extra-callers=parley.usage.v1.UsageService/Reserve=files,…}.
+ * </ul>
+ */
+public final class UsageCallers {
+
+  /** The allow-lists. */
+  public static final CallerPolicy POLICY =
+      CallerPolicy.builder()
+          .allow(UsageServiceGrpc.getAuthenticateMethod(), GATEWAY)
+          .allow(
+              java.util.List.of(
+                  UsageServiceGrpc.getCreateOrganizationMethod(),
+                  UsageServiceGrpc.getListOrganizationsMethod(),
+                  UsageServiceGrpc.getPutMemberMethod(),
+                  UsageServiceGrpc.getRemoveMemberMethod(),
+                  UsageServiceGrpc.getListMembersMethod(),
+                  UsageServiceGrpc.getCreateApiKeyMethod(),
+                  UsageServiceGrpc.getListApiKeysMethod(),
+                  UsageServiceGrpc.getRevokeApiKeyMethod(),
+                  UsageServiceGrpc.getSetLimitsMethod(),
+                  UsageServiceGrpc.getGetLimitsMethod(),
+                  UsageServiceGrpc.getGetBudgetMethod(),
+                  UsageServiceGrpc.getQueryUsageMethod(),
+                  UsageServiceGrpc.getQueryCostsMethod(),
+                  UsageServiceGrpc.getListNotificationsMethod()),
+              GATEWAY,
+              OPERATOR)
+          .allow(
+              java.util.List.of(
+                  UsageServiceGrpc.getReserveMethod(),
+                  UsageServiceGrpc.getSettleMethod(),
+                  UsageServiceGrpc.getReleaseMethod()),
+              GATEWAY)
+          .build();
+
+  private UsageCallers() {}
+}
