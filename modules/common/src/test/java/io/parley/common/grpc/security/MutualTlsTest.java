@@ -168,6 +168,25 @@ class MutualTlsTest {
   }
 
   @Test
+  void extraCallersFromConfiguration_areLetThrough() {
+    var base = security("safety");
+    server =
+        start(
+            new GrpcSecurity(
+                base.certFile(),
+                base.keyFile(),
+                base.caFile(),
+                REFRESH,
+                GrpcSecurity.parseCallers("parley.safety.v1.SafetyService/GetPolicy=inference")));
+
+    assertThat(call(channel("inference", "safety")).hasPolicy()).isFalse();
+    assertThatThrownBy(() -> call(channel("embeddings", "safety")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  @Test
   void methodWithoutAllowList_stopsTheServerFromStarting() {
     var partial =
         CallerPolicy.builder().allow(SafetyServiceGrpc.getModerateMethod(), "gateway").build();
