@@ -74,7 +74,8 @@ class MutualTlsTest {
             e -> {
               var error = GrpcErrors.parse(e);
               assertThat(error.code()).isEqualTo(Status.Code.PERMISSION_DENIED);
-              assertThat(error.reason()).isEqualTo("permission_denied");
+              assertThat(error.reason()).isEqualTo(GrpcErrors.CALLER_NOT_ALLOWED);
+              assertThat(GrpcErrors.isCallerRefusal(error)).isTrue();
               assertThat(error.message()).doesNotContain("inference").doesNotContain("gateway");
             });
   }
@@ -94,7 +95,7 @@ class MutualTlsTest {
             StatusRuntimeException.class,
             e -> {
               assertThat(GrpcErrors.parse(e).code()).isEqualTo(Status.Code.UNAUTHENTICATED);
-              assertThat(GrpcErrors.parse(e).reason()).isEqualTo("unauthenticated");
+              assertThat(GrpcErrors.parse(e).reason()).isEqualTo(GrpcErrors.CALLER_UNAUTHENTICATED);
             });
   }
 
