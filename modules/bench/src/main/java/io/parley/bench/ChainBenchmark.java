@@ -86,7 +86,8 @@ public final class ChainBenchmark {
                     "PARLEY_INFERENCE_MODEL_BENCH_PATH", model.toString(),
                     "PARLEY_INFERENCE_THREADS", Integer.toString(threads),
                     "PARLEY_INFERENCE_SLOTS", Integer.toString(slots),
-                    "PARLEY_INFERENCE_CTX_PER_SLOT", "2048"), certs);
+                    "PARLEY_INFERENCE_CTX_PER_SLOT", "2048"),
+                certs);
         var gateway =
             LibertyServer.start(
                 root,
@@ -100,7 +101,8 @@ public final class ChainBenchmark {
                     "PARLEY_GATEWAY_ADMIN_KEY_FILE",
                     output.resolve("admin-key").toString(),
                     "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
-                    "false"), certs)) {
+                    "false"),
+                certs)) {
       inference.awaitReady(
           URI.create("http://127.0.0.1:" + inferenceHttp + "/health/ready"), Duration.ofMinutes(3));
       gateway.awaitReady(

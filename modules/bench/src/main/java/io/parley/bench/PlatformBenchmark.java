@@ -66,7 +66,8 @@ public final class PlatformBenchmark {
                   "PARLEY_INFERENCE_MODEL_BENCH_PATH",
                   model.toString(),
                   "PARLEY_INFERENCE_THREADS",
-                  "1"), certs));
+                  "1"),
+              certs));
       servers.add(
           LibertyServer.start(
               root,
@@ -75,13 +76,15 @@ public final class PlatformBenchmark {
               Map.of(
                   "HTTP_PORT", "" + embHttp,
                   "PARLEY_GRPC_PORT", "" + embGrpc,
-                  "PARLEY_EMBEDDINGS_THREADS", "2"), certs));
+                  "PARLEY_EMBEDDINGS_THREADS", "2"),
+              certs));
       servers.add(
           LibertyServer.start(
               root,
               "safety",
               output.resolve("safety"),
-              Map.of("HTTP_PORT", "" + safHttp, "PARLEY_GRPC_PORT", "" + safGrpc), certs));
+              Map.of("HTTP_PORT", "" + safHttp, "PARLEY_GRPC_PORT", "" + safGrpc),
+              certs));
       servers.add(
           LibertyServer.start(
               root,
@@ -95,7 +98,8 @@ public final class PlatformBenchmark {
                   "PARLEY_DATA_DIR",
                   output.resolve("data-" + System.nanoTime()).toString(),
                   "PARLEY_USAGE_BOOTSTRAP_KEY_FILE",
-                  keyFile.toString()), certs));
+                  keyFile.toString()),
+              certs));
       var common = new HashMap<String, String>();
       common.put("PARLEY_INFERENCE_TARGET", "127.0.0.1:" + infGrpc);
       common.put("PARLEY_EMBEDDINGS_TARGET", "127.0.0.1:" + embGrpc);

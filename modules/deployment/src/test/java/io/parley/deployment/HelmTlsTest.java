@@ -187,6 +187,13 @@ class HelmTlsTest {
         .isEqualTo("inference-certs");
   }
 
+  @Test
+  void notesSayWhereTheOperatorIdentityIs() {
+    assertThat(Chart.notes(Chart.Options.defaults()))
+        .contains("mutual TLS")
+        .contains("parley-operator-tls");
+  }
+
   private static String data(Chart.Rendered rendered, String secret, String key) {
     return decode(rendered.get(Secret.class, secret).getData().get(key));
   }

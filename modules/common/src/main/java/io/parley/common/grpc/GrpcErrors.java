@@ -24,6 +24,18 @@ public final class GrpcErrors {
   /** Metadata key: the OpenAI error type. */
   public static final String TYPE = "type";
 
+  /**
+   * Reason of a call refused because the calling service presented no platform identity ({@code
+   * UNAUTHENTICATED}): a deployment fault, never the API user's.
+   */
+  public static final String CALLER_UNAUTHENTICATED = "caller_unauthenticated";
+
+  /**
+   * Reason of a call refused because the calling service's identity is not on the method's
+   * allow-list ({@code PERMISSION_DENIED}): a deployment fault, never the API user's.
+   */
+  public static final String CALLER_NOT_ALLOWED = "caller_not_allowed";
+
   private GrpcErrors() {}
 
   /**
@@ -64,6 +76,17 @@ public final class GrpcErrors {
     metadata.put(TYPE, failure.type());
     return toException(
         failure.code(), failure == Failure.INTERNAL ? "server_error" : reason, message, metadata);
+  }
+
+  /**
+   * Whether a failure is the server refusing the calling service itself (its mutual-TLS identity),
+   * as opposed to refusing what the call asked for.
+   */
+  public static boolean isCallerRefusal(RemoteError error) {
+    return (error.code() == Status.Code.UNAUTHENTICATED
+            && CALLER_UNAUTHENTICATED.equals(error.reason()))
+        || (error.code() == Status.Code.PERMISSION_DENIED
+            && CALLER_NOT_ALLOWED.equals(error.reason()));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.parley.gateway.infrastructure;
 
+import io.parley.common.grpc.GrpcErrors;
 import io.parley.common.grpc.RemoteError;
 import io.parley.gateway.domain.AuthenticationException;
 import io.parley.gateway.domain.GatewayException;
@@ -24,6 +25,10 @@ final class UsageErrors {
     String reason = error.reason().isEmpty() ? null : error.reason();
     String param = error.param().orElse(null);
     String message = error.message().isEmpty() ? "Invalid request." : error.message();
+    if (GrpcErrors.isCallerRefusal(error)) {
+      // The usage service refused the gateway itself (its certificate): not the API user's fault.
+      return new ServerErrorException("usage refused the gateway's identity: " + reason);
+    }
     return switch (error.code()) {
       case UNAUTHENTICATED -> AuthenticationException.incorrectKey(apiKey);
       case PERMISSION_DENIED ->

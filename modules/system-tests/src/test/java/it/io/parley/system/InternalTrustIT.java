@@ -222,7 +222,10 @@ class InternalTrustIT {
             .build();
 
     assertRefused(
-        target, channel(target, anonymous), Status.Code.UNAUTHENTICATED, "unauthenticated");
+        target,
+        channel(target, anonymous),
+        Status.Code.UNAUTHENTICATED,
+        GrpcErrors.CALLER_UNAUTHENTICATED);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -230,7 +233,7 @@ class InternalTrustIT {
   void anotherServicesIdentity_onAMethodItMayNotCall_isPermissionDenied(Target target) {
     var channel = platformChannel(target, target.refusedIdentity());
 
-    assertRefused(target, channel, Status.Code.PERMISSION_DENIED, "permission_denied");
+    assertRefused(target, channel, Status.Code.PERMISSION_DENIED, GrpcErrors.CALLER_NOT_ALLOWED);
   }
 
   @ParameterizedTest(name = "{0}")

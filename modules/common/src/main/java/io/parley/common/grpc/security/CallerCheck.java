@@ -45,7 +45,7 @@ public final class CallerCheck implements ServerInterceptor {
       return refuse(
           call,
           Status.Code.UNAUTHENTICATED,
-          "unauthenticated",
+          GrpcErrors.CALLER_UNAUTHENTICATED,
           "authentication_error",
           "A client certificate with a platform identity is required.");
     }
@@ -58,7 +58,7 @@ public final class CallerCheck implements ServerInterceptor {
       return refuse(
           call,
           Status.Code.PERMISSION_DENIED,
-          "permission_denied",
+          GrpcErrors.CALLER_NOT_ALLOWED,
           "permission_error",
           "This caller is not allowed to call this method.");
     }

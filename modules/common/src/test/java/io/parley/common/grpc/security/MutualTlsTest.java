@@ -74,7 +74,8 @@ class MutualTlsTest {
             e -> {
               var error = GrpcErrors.parse(e);
               assertThat(error.code()).isEqualTo(Status.Code.PERMISSION_DENIED);
-              assertThat(error.reason()).isEqualTo("permission_denied");
+              assertThat(error.reason()).isEqualTo(GrpcErrors.CALLER_NOT_ALLOWED);
+              assertThat(GrpcErrors.isCallerRefusal(error)).isTrue();
               assertThat(error.message()).doesNotContain("inference").doesNotContain("gateway");
             });
   }
@@ -94,7 +95,7 @@ class MutualTlsTest {
             StatusRuntimeException.class,
             e -> {
               assertThat(GrpcErrors.parse(e).code()).isEqualTo(Status.Code.UNAUTHENTICATED);
-              assertThat(GrpcErrors.parse(e).reason()).isEqualTo("unauthenticated");
+              assertThat(GrpcErrors.parse(e).reason()).isEqualTo(GrpcErrors.CALLER_UNAUTHENTICATED);
             });
   }
 
@@ -165,6 +166,25 @@ class MutualTlsTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+  }
+
+  @Test
+  void extraCallersFromConfiguration_areLetThrough() {
+    var base = security("safety");
+    server =
+        start(
+            new GrpcSecurity(
+                base.certFile(),
+                base.keyFile(),
+                base.caFile(),
+                REFRESH,
+                GrpcSecurity.parseCallers("parley.safety.v1.SafetyService/GetPolicy=inference")));
+
+    assertThat(call(channel("inference", "safety")).hasPolicy()).isFalse();
+    assertThatThrownBy(() -> call(channel("embeddings", "safety")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
   }
 
   @Test
