@@ -201,6 +201,36 @@ class ContainersIT {
   }
 
   @Test
+  void containers_logJsonLines_andRunAsUser1001OnAReadOnlyRoot() throws Exception {
+    var logs = podman("logs", "parley-it-gateway");
+    var lines = logs.lines().filter(line -> !line.isBlank()).toList();
+    assertThat(lines).isNotEmpty();
+    assertThat(lines)
+        .filteredOn(line -> line.startsWith("{"))
+        .as("JSON log lines")
+        .anySatisfy(line -> assertThat(line).contains("\"message\"").contains("\"loglevel\""));
+    assertThat(
+            podman(
+                "inspect",
+                "--format",
+                "{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}",
+                "parley-it-inference"))
+        .isEqualToIgnoringWhitespace("1001:0 true");
+  }
+
+  static String podman(String... args) throws Exception {
+    var command =
+        new ArrayList<String>(
+            List.of("podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"));
+    command.addAll(List.of(args));
+    var process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    var output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as("podman %s: %s", String.join(" ", args), output).isZero();
+    return output;
+  }
+
+  @Test
   void unknownModel_is404() {
     assertThatThrownBy(() -> client.models().retrieve("no-such-model"))
         .isInstanceOf(NotFoundException.class);
