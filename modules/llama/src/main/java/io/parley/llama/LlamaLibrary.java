@@ -1,11 +1,10 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import io.parley.inference.domain.EngineFailureException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -40,8 +39,8 @@ import java.util.Optional;
  * entry points are never used: loading goes through {@code dlopen}, so {@code JNI_OnLoad} does not
  * run.
  *
- * <p>llama.cpp log output is routed to the {@link System.Logger} {@code
- * io.parley.inference.llama.native}: errors at WARNING, everything else at DEBUG.
+ * <p>llama.cpp log output is routed to the {@link System.Logger} {@code io.parley.llama.native}:
+ * errors at WARNING, everything else at DEBUG.
  */
 public final class LlamaLibrary {
 
@@ -52,8 +51,7 @@ public final class LlamaLibrary {
   public static final String RESOURCE = "de/kherud/llama/Linux/x86_64/libjllama.so";
 
   private static final System.Logger LOG = System.getLogger(LlamaLibrary.class.getName());
-  private static final System.Logger NATIVE_LOG =
-      System.getLogger("io.parley.inference.llama.native");
+  private static final System.Logger NATIVE_LOG = System.getLogger("io.parley.llama.native");
 
   private static LlamaLibrary instance;
 
@@ -190,7 +188,7 @@ public final class LlamaLibrary {
    * pass.
    *
    * @param configured explicit path of the shared library, if configured
-   * @throws EngineFailureException when the library cannot be found or loaded
+   * @throws LlamaException when the library cannot be found or loaded
    */
   public static synchronized LlamaLibrary load(Optional<Path> configured) {
     if (instance != null) {
@@ -205,20 +203,19 @@ public final class LlamaLibrary {
                         .map(Path::of))
             .orElseGet(LlamaLibrary::extractFromClasspath);
     if (!Files.isRegularFile(path)) {
-      throw new EngineFailureException("llama.cpp library not found at " + path);
+      throw new LlamaException("llama.cpp library not found at " + path);
     }
     LlamaLibrary library;
     try {
       library = new LlamaLibrary(path.toAbsolutePath());
     } catch (RuntimeException e) {
-      throw new EngineFailureException(
-          "cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
+      throw new LlamaException("cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
     }
     library.installLogger();
     try {
       library.backendInit.invokeExact();
     } catch (Throwable t) {
-      throw new EngineFailureException("llama_backend_init failed", t);
+      throw new LlamaException("llama_backend_init failed", t);
     }
     LOG.log(System.Logger.Level.DEBUG, "loaded llama.cpp from {0}", path);
     instance = library;
@@ -245,7 +242,7 @@ public final class LlamaLibrary {
                   target, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
       logSet.invokeExact(stub, MemorySegment.NULL);
     } catch (Throwable t) {
-      throw new EngineFailureException("cannot install llama.cpp log callback", t);
+      throw new LlamaException("cannot install llama.cpp log callback", t);
     }
   }
 
@@ -272,7 +269,7 @@ public final class LlamaLibrary {
         Optional.ofNullable(Thread.currentThread().getContextClassLoader())
             .orElse(LlamaLibrary.class.getClassLoader());
     if (loader.getResource(RESOURCE) == null) {
-      throw new EngineFailureException(
+      throw new LlamaException(
           "llama.cpp library not configured ("
               + LIBRARY_PROPERTY
               + ") and classpath resource "
@@ -308,14 +305,14 @@ public final class LlamaLibrary {
         Files.deleteIfExists(temp);
       }
     } catch (IOException | NoSuchAlgorithmException e) {
-      throw new EngineFailureException("cannot extract llama.cpp library: " + e.getMessage(), e);
+      throw new LlamaException("cannot extract llama.cpp library: " + e.getMessage(), e);
     }
   }
 
   // ---- typed wrappers
   // ---------------------------------------------------------------------------------------
 
-  MemorySegment modelDefaultParams(SegmentAllocator allocator) {
+  public MemorySegment modelDefaultParams(SegmentAllocator allocator) {
     try {
       return (MemorySegment) modelDefaultParams.invokeExact(allocator);
     } catch (Throwable t) {
@@ -323,7 +320,7 @@ public final class LlamaLibrary {
     }
   }
 
-  MemorySegment contextDefaultParams(SegmentAllocator allocator) {
+  public MemorySegment contextDefaultParams(SegmentAllocator allocator) {
     try {
       return (MemorySegment) contextDefaultParams.invokeExact(allocator);
     } catch (Throwable t) {
@@ -331,11 +328,11 @@ public final class LlamaLibrary {
     }
   }
 
-  static EngineFailureException rethrow(String function, Throwable t) {
-    if (t instanceof EngineFailureException e) {
+  static LlamaException rethrow(String function, Throwable t) {
+    if (t instanceof LlamaException e) {
       return e;
     }
-    return new EngineFailureException(function + " failed: " + t, t);
+    return new LlamaException(function + " failed: " + t, t);
   }
 
   private record Binder(Linker linker, SymbolLookup lookup) {
@@ -344,9 +341,7 @@ public final class LlamaLibrary {
           lookup
               .find(name)
               .orElseThrow(
-                  () ->
-                      new EngineFailureException(
-                          "symbol " + name + " not found in llama.cpp library"));
+                  () -> new LlamaException("symbol " + name + " not found in llama.cpp library"));
       return linker.downcallHandle(symbol, descriptor);
     }
   }

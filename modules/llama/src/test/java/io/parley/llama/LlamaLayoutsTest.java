@@ -1,8 +1,8 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
-import static io.parley.inference.infrastructure.llama.LlamaLayouts.BATCH;
-import static io.parley.inference.infrastructure.llama.LlamaLayouts.CONTEXT_PARAMS;
-import static io.parley.inference.infrastructure.llama.LlamaLayouts.MODEL_PARAMS;
+import static io.parley.llama.LlamaLayouts.BATCH;
+import static io.parley.llama.LlamaLayouts.CONTEXT_PARAMS;
+import static io.parley.llama.LlamaLayouts.MODEL_PARAMS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

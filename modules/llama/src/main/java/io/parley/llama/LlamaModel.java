@@ -1,12 +1,10 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.parley.inference.domain.ChatMessage;
-import io.parley.inference.domain.EngineFailureException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
@@ -19,14 +17,14 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A loaded GGUF model with one llama.cpp context and one batch: the native side of {@link
- * LlamaEngine}.
+ * A loaded GGUF model with one llama.cpp context and one batch: the native side of inference's
+ * engine and of the trainer's reference checks.
  *
  * <p>Tokenization, detokenization and chat rendering only read the vocabulary and may be called
  * from any thread. Batch, decode, logits and KV-cache methods must be called from a single thread
  * (the engine's decode thread).
  */
-final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements AutoCloseable {
 
   private final LlamaLibrary lib;
   private final Arena arena = Arena.ofShared();
@@ -42,35 +40,35 @@ final class LlamaModel implements AutoCloseable {
   private final MemorySegment batchLogits;
   private int batchSize;
 
-  final int vocabSize;
-  final int nCtxTrain;
+  public final int vocabSize;
+  public final int nCtxTrain;
 
   /** Tokens one sequence may hold: the training context capped by the configuration. */
-  final int ctxPerSlot;
+  public final int ctxPerSlot;
 
   /** Tokens the context holds for all sequences together. */
-  final int nCtx;
+  public final int nCtx;
 
-  final int bos;
-  final boolean addBos;
-  final int fimPre;
-  final int fimSuf;
-  final int fimMid;
-  final String chatTemplate;
+  public final int bos;
+  public final boolean addBos;
+  public final int fimPre;
+  public final int fimSuf;
+  public final int fimMid;
+  public final String chatTemplate;
 
   /**
    * Whether the tokenizer puts a space before the text (SentencePiece {@code add_space_prefix}).
    */
-  final boolean addsSpacePrefix;
+  public final boolean addsSpacePrefix;
 
   /** Raw bytes of every token's text (special tokens render as empty). */
-  final byte[][] pieces;
+  public final byte[][] pieces;
 
   /** Text of every token's bytes on their own (incomplete UTF-8 as U+FFFD). */
-  final String[] pieceTexts;
+  public final String[] pieceTexts;
 
   /** End-of-generation tokens. */
-  final boolean[] eog;
+  public final boolean[] eog;
 
   /** Held (shared) by vocabulary calls from any thread, exclusively by {@link #close()}. */
   private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
@@ -87,7 +85,7 @@ final class LlamaModel implements AutoCloseable {
         (MemorySegment)
             lib.modelLoadFromFile.invokeExact(arena.allocateFrom(path.toString()), mparams);
     if (model.equals(MemorySegment.NULL)) {
-      throw new EngineFailureException("llama.cpp could not load model " + path);
+      throw new LlamaException("llama.cpp could not load model " + path);
     }
     try {
       vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
@@ -134,8 +132,7 @@ final class LlamaModel implements AutoCloseable {
       context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
       if (context.equals(MemorySegment.NULL)) {
         lib.modelFree.invokeExact(model);
-        throw new EngineFailureException(
-            "llama.cpp could not create a context of " + nCtx + " tokens");
+        throw new LlamaException("llama.cpp could not create a context of " + nCtx + " tokens");
       }
       this.nCtx = (int) lib.nCtx.invokeExact(context);
       this.batchCapacity = batchCapacity;
@@ -173,22 +170,22 @@ final class LlamaModel implements AutoCloseable {
    * ctxPerSlotCap} tokens each (the training context when 0 or larger); with {@code nSeqMax == 0}
    * only the model is loaded, without a context (tokenizer-only use).
    */
-  static LlamaModel load(
+  public static LlamaModel load(
       LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads) {
     if (!Files.isRegularFile(path)) {
-      throw new EngineFailureException("model file not found: " + path);
+      throw new LlamaException("model file not found: " + path);
     }
     try {
       return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads);
-    } catch (EngineFailureException e) {
+    } catch (LlamaException e) {
       throw e;
     } catch (Throwable t) {
-      throw new EngineFailureException("cannot load model " + path + ": " + t, t);
+      throw new LlamaException("cannot load model " + path + ": " + t, t);
     }
   }
 
   /** An integer GGUF metadata value, or {@code fallback} when absent or not a number. */
-  int metaInt(String key, int fallback) {
+  public int metaInt(String key, int fallback) {
     return metaString(key)
         .map(
             s -> {
@@ -201,7 +198,7 @@ final class LlamaModel implements AutoCloseable {
         .orElse(fallback);
   }
 
-  Optional<String> metaString(String key) {
+  public Optional<String> metaString(String key) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -216,14 +213,14 @@ final class LlamaModel implements AutoCloseable {
     }
   }
 
-  boolean hasFillInTheMiddle() {
+  public boolean hasFillInTheMiddle() {
     return fimPre >= 0 && fimSuf >= 0 && fimMid >= 0;
   }
 
   // ---- vocabulary
   // ---------------------------------------------------------------------------------------------
 
-  int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+  public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
     Lock read = readLock();
     try {
       byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
@@ -245,7 +242,7 @@ final class LlamaModel implements AutoCloseable {
                       vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
         }
         if (n < 0) {
-          throw new EngineFailureException("llama_tokenize failed: " + n);
+          throw new LlamaException("llama_tokenize failed: " + n);
         }
         return out.asSlice(0, 4L * n).toArray(JAVA_INT);
       } catch (Throwable t) {
@@ -256,7 +253,7 @@ final class LlamaModel implements AutoCloseable {
     }
   }
 
-  String detokenize(int[] tokens) {
+  public String detokenize(int[] tokens) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -273,7 +270,7 @@ final class LlamaModel implements AutoCloseable {
                   lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
         }
         if (n < 0) {
-          throw new EngineFailureException("llama_detokenize failed: " + n);
+          throw new LlamaException("llama_detokenize failed: " + n);
         }
         String text = new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
         // undo the space the tokenizer puts before the text
@@ -302,7 +299,7 @@ final class LlamaModel implements AutoCloseable {
    * Applies a chat template llama.cpp knows (by name such as {@code "chatml"} or by its Jinja
    * source) with an open assistant turn; empty when llama.cpp does not recognise the template.
    */
-  Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
+  public Optional<String> applyChatTemplate(String template, List<ChatTurn> messages) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -310,7 +307,7 @@ final class LlamaModel implements AutoCloseable {
             local.allocate(LlamaLayouts.CHAT_MESSAGE, Math.max(1, messages.size()));
         long chars = 0;
         for (int i = 0; i < messages.size(); i++) {
-          ChatMessage m = messages.get(i);
+          ChatTurn m = messages.get(i);
           MemorySegment entry =
               chat.asSlice(i * LlamaLayouts.CHAT_MESSAGE.byteSize(), LlamaLayouts.CHAT_MESSAGE);
           entry.set(ADDRESS, 0, local.allocateFrom(m.role()));
@@ -350,7 +347,7 @@ final class LlamaModel implements AutoCloseable {
     read.lock();
     if (closed) {
       read.unlock();
-      throw new EngineFailureException("model is closed");
+      throw new LlamaException("model is closed");
     }
     return read;
   }
@@ -358,20 +355,20 @@ final class LlamaModel implements AutoCloseable {
   // ---- batch and decoding (decode thread only)
   // ------------------------------------------------------------------
 
-  int batchCapacity() {
+  public int batchCapacity() {
     return batchCapacity;
   }
 
-  int batchSize() {
+  public int batchSize() {
     return batchSize;
   }
 
-  void batchClear() {
+  public void batchClear() {
     batchSize = 0;
   }
 
   /** Adds a token to the batch; returns its index in the batch. */
-  int batchAdd(int token, int pos, int seqId, boolean wantLogits) {
+  public int batchAdd(int token, int pos, int seqId, boolean wantLogits) {
     int i = batchSize++;
     batchTokens.setAtIndex(JAVA_INT, i, token);
     batchPos.setAtIndex(JAVA_INT, i, pos);
@@ -387,7 +384,7 @@ final class LlamaModel implements AutoCloseable {
    * @return 0 on success, 1 when the KV cache has no room for the batch (nothing was changed),
    *     negative on error
    */
-  int decode() {
+  public int decode() {
     LlamaLayouts.setInt(batch, LlamaLayouts.BATCH, "n_tokens", batchSize);
     try {
       return (int) lib.decode.invokeExact(context, batch);
@@ -400,11 +397,11 @@ final class LlamaModel implements AutoCloseable {
    * Copies the logits of batch entry {@code index} (which must have requested logits) into {@code
    * out}.
    */
-  void logits(int index, float[] out) {
+  public void logits(int index, float[] out) {
     try {
       MemorySegment p = (MemorySegment) lib.getLogitsIth.invokeExact(context, index);
       if (p.equals(MemorySegment.NULL)) {
-        throw new EngineFailureException("no logits for batch entry " + index);
+        throw new LlamaException("no logits for batch entry " + index);
       }
       MemorySegment.copy(p.reinterpret(4L * vocabSize), JAVA_FLOAT, 0, out, 0, vocabSize);
     } catch (Throwable t) {
@@ -413,7 +410,7 @@ final class LlamaModel implements AutoCloseable {
   }
 
   /** Removes all KV-cache cells of a sequence. */
-  void kvRemove(int seqId) {
+  public void kvRemove(int seqId) {
     try {
       boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, seqId, -1, -1);
     } catch (Throwable t) {
@@ -422,7 +419,7 @@ final class LlamaModel implements AutoCloseable {
   }
 
   /** Makes sequence {@code dst} share all KV-cache cells of sequence {@code src}. */
-  void kvCopy(int src, int dst) {
+  public void kvCopy(int src, int dst) {
     try {
       lib.kvSelfSeqCp.invokeExact(context, src, dst, -1, -1);
     } catch (Throwable t) {
@@ -430,7 +427,7 @@ final class LlamaModel implements AutoCloseable {
     }
   }
 
-  void kvClear() {
+  public void kvClear() {
     try {
       lib.kvSelfClear.invokeExact(context);
     } catch (Throwable t) {
