@@ -2,6 +2,7 @@ package io.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -89,6 +90,12 @@ public final class LlamaLibrary {
   final MethodHandle kvSelfClear;
   final MethodHandle nCtx;
   final MethodHandle nBatch;
+  final MethodHandle getLogits;
+  final MethodHandle adapterLoraInit;
+  final MethodHandle setAdapterLora;
+  final MethodHandle clearAdapterLora;
+  final MethodHandle adapterLoraFree;
+  final MethodHandle quantizeChunk;
 
   private LlamaLibrary(Path path) {
     this.path = path;
@@ -181,6 +188,20 @@ public final class LlamaLibrary {
     kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
     nCtx = b.bind("llama_n_ctx", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     nBatch = b.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    getLogits = b.bind("llama_get_logits", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    adapterLoraInit =
+        b.bind("llama_adapter_lora_init", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    setAdapterLora =
+        b.bind(
+            "llama_set_adapter_lora",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_FLOAT));
+    clearAdapterLora = b.bind("llama_clear_adapter_lora", FunctionDescriptor.ofVoid(ADDRESS));
+    adapterLoraFree = b.bind("llama_adapter_lora_free", FunctionDescriptor.ofVoid(ADDRESS));
+    quantizeChunk =
+        b.bind(
+            "ggml_quantize_chunk",
+            FunctionDescriptor.of(
+                JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
   }
 
   /**
@@ -325,6 +346,35 @@ public final class LlamaLibrary {
       return (MemorySegment) contextDefaultParams.invokeExact(allocator);
     } catch (Throwable t) {
       throw rethrow("llama_context_default_params", t);
+    }
+  }
+
+  /**
+   * Converts {@code rows} rows of {@code perRow} floats to ggml type {@code ggmlType} (1 F16, 8
+   * Q8_0, 30 BF16, ...) with ggml's own quantizer ({@code ggml_quantize_chunk}, the per-tensor step
+   * of {@code llama_model_quantize}, which this build of the library does not export).
+   *
+   * @return the tensor's bytes as ggml stores them
+   */
+  public byte[] quantize(int ggmlType, float[] values, long rows, long perRow) {
+    if (rows * perRow != values.length) {
+      throw new LlamaException("quantize: " + rows + " x " + perRow + " != " + values.length);
+    }
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment src = local.allocateFrom(JAVA_FLOAT, values);
+      // no type takes more than 4 bytes per value (F32) plus block headers
+      MemorySegment dst = local.allocate(4L * values.length + 1024, 64);
+      long n =
+          (long)
+              quantizeChunk.invokeExact(ggmlType, src, dst, 0L, rows, perRow, MemorySegment.NULL);
+      if (n <= 0 || n > dst.byteSize()) {
+        throw new LlamaException("ggml_quantize_chunk returned " + n);
+      }
+      return dst.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow("ggml_quantize_chunk", t);
     }
   }
 

@@ -75,8 +75,17 @@ public final class LlamaModel implements AutoCloseable {
 
   private volatile boolean closed;
 
+  private final java.util.Set<LlamaAdapter> adapters =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private LlamaModel(
-      LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads)
+      LlamaLibrary lib,
+      Path path,
+      int ctxPerSlotCap,
+      int nSeqMax,
+      int batchCapacity,
+      int threads,
+      boolean f32KvCache)
       throws Throwable {
     this.lib = lib;
     MemorySegment mparams = lib.modelDefaultParams(arena);
@@ -129,6 +138,10 @@ public final class LlamaModel implements AutoCloseable {
       // cells
       LlamaLayouts.setFloat(cparams, LlamaLayouts.CONTEXT_PARAMS, "defrag_thold", 0.1f);
       LlamaLayouts.setBoolean(cparams, LlamaLayouts.CONTEXT_PARAMS, "no_perf", true);
+      if (f32KvCache) {
+        LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "type_k", 0); // GGML_TYPE_F32
+        LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "type_v", 0);
+      }
       context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
       if (context.equals(MemorySegment.NULL)) {
         lib.modelFree.invokeExact(model);
@@ -176,11 +189,158 @@ public final class LlamaModel implements AutoCloseable {
       throw new LlamaException("model file not found: " + path);
     }
     try {
-      return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads);
+      return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads, false);
     } catch (LlamaException e) {
       throw e;
     } catch (Throwable t) {
       throw new LlamaException("cannot load model " + path + ": " + t, t);
+    }
+  }
+
+  /**
+   * Loads a model with one sequence of {@code nCtx} tokens, all of which fit one batch, and an F32
+   * KV cache: the configuration for reading exact logits of whole sequences ({@link #logitsAll}).
+   */
+  public static LlamaModel loadForLogits(LlamaLibrary lib, Path path, int nCtx, int threads) {
+    if (!Files.isRegularFile(path)) {
+      throw new LlamaException("model file not found: " + path);
+    }
+    try {
+      return new LlamaModel(lib, path, nCtx, 1, nCtx, threads, true);
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new LlamaException("cannot load model " + path + ": " + t, t);
+    }
+  }
+
+  /**
+   * Runs {@code tokens} as one fresh sequence (the KV cache is cleared first) and returns the
+   * logits of every position, read with {@code llama_get_logits}: {@code [tokens.length][vocab]}.
+   */
+  public float[][] logitsAll(int[] tokens) {
+    if (tokens.length == 0 || tokens.length > batchCapacity) {
+      throw new LlamaException(
+          "logitsAll takes 1 to " + batchCapacity + " tokens, not " + tokens.length);
+    }
+    kvClear();
+    batchClear();
+    for (int i = 0; i < tokens.length; i++) {
+      batchAdd(tokens[i], i, 0, true);
+    }
+    int rc = decode();
+    if (rc != 0) {
+      throw new LlamaException("llama_decode failed: " + rc);
+    }
+    try {
+      MemorySegment p = (MemorySegment) lib.getLogits.invokeExact(context);
+      if (p.equals(MemorySegment.NULL)) {
+        throw new LlamaException("llama_get_logits returned no logits");
+      }
+      MemorySegment all = p.reinterpret(4L * vocabSize * tokens.length);
+      float[][] out = new float[tokens.length][vocabSize];
+      for (int i = 0; i < tokens.length; i++) {
+        MemorySegment.copy(all, JAVA_FLOAT, 4L * vocabSize * i, out[i], 0, vocabSize);
+      }
+      return out;
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_get_logits", t);
+    }
+  }
+
+  /**
+   * Greedy decoding of up to {@code maxTokens} tokens after {@code prompt} (one fresh sequence),
+   * stopping at an end-of-generation token; returns the generated tokens.
+   */
+  public int[] greedy(int[] prompt, int maxTokens) {
+    int[] out = new int[maxTokens];
+    int n = 0;
+    kvClear();
+    batchClear();
+    for (int i = 0; i < prompt.length; i++) {
+      batchAdd(prompt[i], i, 0, i == prompt.length - 1);
+    }
+    float[] row = new float[vocabSize];
+    int pos = prompt.length;
+    while (n < maxTokens) {
+      if (decode() != 0) {
+        throw new LlamaException("llama_decode failed");
+      }
+      logits(batchSize - 1, row);
+      int best = 0;
+      for (int t = 1; t < vocabSize; t++) {
+        if (row[t] > row[best]) {
+          best = t;
+        }
+      }
+      if (eog[best] || pos >= nCtx) {
+        break;
+      }
+      out[n++] = best;
+      batchClear();
+      batchAdd(best, pos++, 0, true);
+    }
+    return java.util.Arrays.copyOf(out, n);
+  }
+
+  /**
+   * Loads a GGUF LoRA adapter for this model with {@code llama_adapter_lora_init}.
+   *
+   * @throws LlamaException when llama.cpp refuses the file (it logs why)
+   */
+  public LlamaAdapter loadAdapter(Path adapterPath) {
+    Lock read = readLock();
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment handle =
+          (MemorySegment)
+              lib.adapterLoraInit.invokeExact(model, local.allocateFrom(adapterPath.toString()));
+      if (handle.equals(MemorySegment.NULL)) {
+        throw new LlamaException("llama.cpp refused the LoRA adapter " + adapterPath);
+      }
+      LlamaAdapter adapter = new LlamaAdapter(this, handle);
+      adapters.add(adapter);
+      return adapter;
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_adapter_lora_init", t);
+    } finally {
+      read.unlock();
+    }
+  }
+
+  /** Applies {@code adapter} to this model's context with {@code scale} (decode thread only). */
+  public void setAdapter(LlamaAdapter adapter, float scale) {
+    try {
+      int rc = (int) lib.setAdapterLora.invokeExact(context, adapter.handle(), scale);
+      if (rc != 0) {
+        throw new LlamaException("llama_set_adapter_lora failed: " + rc);
+      }
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_set_adapter_lora", t);
+    }
+  }
+
+  /** Removes every adapter from this model's context (decode thread only). */
+  public void clearAdapters() {
+    try {
+      lib.clearAdapterLora.invokeExact(context);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_clear_adapter_lora", t);
+    }
+  }
+
+  void freeAdapter(LlamaAdapter adapter) {
+    if (adapters.remove(adapter)) {
+      try {
+        lib.adapterLoraFree.invokeExact(adapter.handle());
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_adapter_lora_free", t);
+      }
     }
   }
 
@@ -451,6 +611,12 @@ public final class LlamaModel implements AutoCloseable {
 
   private void freeNative() {
     try {
+      if (!context.equals(MemorySegment.NULL) && !adapters.isEmpty()) {
+        lib.clearAdapterLora.invokeExact(context);
+      }
+      for (LlamaAdapter adapter : List.copyOf(adapters)) {
+        freeAdapter(adapter);
+      }
       if (!batch.equals(MemorySegment.NULL)) {
         lib.batchFree.invokeExact(batch);
       }

@@ -36,6 +36,7 @@ class LlamaLayoutsTest {
     // llama_batch: int32 + pad, 6 pointers
     assertEquals(56, BATCH.byteSize());
     assertEquals(16, LlamaLayouts.CHAT_MESSAGE.byteSize());
+
     assertEquals(8, MODEL_PARAMS.byteAlignment());
     assertEquals(8, CONTEXT_PARAMS.byteAlignment());
   }
