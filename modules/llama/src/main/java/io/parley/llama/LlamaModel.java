@@ -460,6 +460,46 @@ public final class LlamaModel implements AutoCloseable {
    * source) with an open assistant turn; empty when llama.cpp does not recognise the template.
    */
   public Optional<String> applyChatTemplate(String template, List<ChatTurn> messages) {
+    return applyChatTemplate(template, messages, true);
+  }
+
+  /**
+   * Renders a conversation the way it is served: with the model's own chat template when it has one
+   * llama.cpp recognises, otherwise as ChatML. With {@code addAssistant} an open assistant turn
+   * follows (a prompt); without, the conversation ends after its last message (training data).
+   */
+  public String renderChat(List<ChatTurn> messages, boolean addAssistant) {
+    if (chatTemplate != null) {
+      Optional<String> rendered = applyChatTemplate(chatTemplate, messages, addAssistant);
+      if (rendered.isPresent()) {
+        return rendered.get();
+      }
+    }
+    return chatMl(messages, addAssistant);
+  }
+
+  /** Renders messages in ChatML, with an open assistant turn when {@code addAssistant}. */
+  public static String chatMl(List<ChatTurn> messages, boolean addAssistant) {
+    StringBuilder sb = new StringBuilder();
+    for (ChatTurn m : messages) {
+      sb.append("<|im_start|>")
+          .append(m.role())
+          .append('\n')
+          .append(m.content())
+          .append("<|im_end|>\n");
+    }
+    if (addAssistant) {
+      sb.append("<|im_start|>assistant\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Applies a chat template llama.cpp knows, with an open assistant turn when {@code addAssistant};
+   * empty when llama.cpp does not recognise the template.
+   */
+  public Optional<String> applyChatTemplate(
+      String template, List<ChatTurn> messages, boolean addAssistant) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -480,14 +520,14 @@ public final class LlamaModel implements AutoCloseable {
         int n =
             (int)
                 lib.chatApplyTemplate.invokeExact(
-                    tmpl, chat, (long) messages.size(), true, buf, capacity);
+                    tmpl, chat, (long) messages.size(), addAssistant, buf, capacity);
         if (n > capacity) {
           capacity = n;
           buf = local.allocate(capacity);
           n =
               (int)
                   lib.chatApplyTemplate.invokeExact(
-                      tmpl, chat, (long) messages.size(), true, buf, capacity);
+                      tmpl, chat, (long) messages.size(), addAssistant, buf, capacity);
         }
         if (n < 0) {
           return Optional.empty();

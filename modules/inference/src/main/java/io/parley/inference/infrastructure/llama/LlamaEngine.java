@@ -238,32 +238,16 @@ public final class LlamaEngine implements TextEngine {
   @Override
   public String renderChat(List<ChatMessage> messages) {
     ensureOpen();
-    if (model.chatTemplate != null) {
-      var rendered = applyChatTemplate(model.chatTemplate, messages);
-      if (rendered.isPresent()) {
-        return rendered.get();
-      }
-    }
-    return chatMl(messages);
+    return model.renderChat(turns(messages), true);
   }
 
-  /** Renders messages in ChatML with an open assistant turn. */
-  static String chatMl(List<ChatMessage> messages) {
-    StringBuilder sb = new StringBuilder();
-    for (ChatMessage m : messages) {
-      sb.append("<|im_start|>")
-          .append(m.role())
-          .append('\n')
-          .append(m.content())
-          .append("<|im_end|>\n");
-    }
-    return sb.append("<|im_start|>assistant\n").toString();
+  private static List<ChatTurn> turns(List<ChatMessage> messages) {
+    return messages.stream().map(m -> new ChatTurn(m.role(), m.content())).toList();
   }
 
   /** Package-private access to llama.cpp's template engine, for tests. */
   java.util.Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
-    return model.applyChatTemplate(
-        template, messages.stream().map(m -> new ChatTurn(m.role(), m.content())).toList());
+    return model.applyChatTemplate(template, turns(messages));
   }
 
   // ---- admission
