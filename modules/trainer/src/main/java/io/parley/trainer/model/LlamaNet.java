@@ -145,6 +145,47 @@ public final class LlamaNet implements AutoCloseable {
     return loraList;
   }
 
+  /**
+   * Sets a LoRA pair's values from llama.cpp's orientation (A {@code [r][in]}, B {@code [out][r]}).
+   */
+  public void setLora(int index, float[] a, float[] b) {
+    Lora l = loraList.get(index);
+    if (a.length != l.in * l.rank || b.length != l.out * l.rank) {
+      throw new TrainerException("LoRA values for " + l.name + " have the wrong size");
+    }
+    assign(l.at, transpose(a, l.rank, l.in));
+    assign(l.bt, transpose(b, l.out, l.rank));
+  }
+
+  /**
+   * Copies {@code values} into a parameter's own storage with an in-place addition (outside any
+   * gradient recording), so the parameter never refers to memory owned by Java.
+   */
+  public static void assign(NDArray param, float[] values) {
+    try (NDManager temp = NDManager.newBaseManager()) {
+      NDArray v = temp.create(values, param.getShape());
+      param.subi(param).addi(v);
+    }
+  }
+
+  /** A LoRA pair's values in llama.cpp's orientation: {@code {A [r][in], B [out][r]}}. */
+  public float[][] getLora(int index) {
+    Lora l = loraList.get(index);
+    return new float[][] {
+      transpose(l.at.toFloatArray(), l.in, l.rank), transpose(l.bt.toFloatArray(), l.rank, l.out)
+    };
+  }
+
+  private static float[] transpose(float[] m, int rows, int cols) {
+    float[] t = new float[m.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = m[i * cols + j];
+      }
+    }
+    return t;
+  }
+
   private Lora newLora(String name, int in, int out, SplittableRandom random) {
     int r = lora.rank();
     float[] a = new float[in * r];
