@@ -35,6 +35,9 @@ public final class LlamaNet implements AutoCloseable {
 
   public static final List<String> MLP = List.of("ffn_gate", "ffn_up", "ffn_down");
 
+  /** Attention score of a future position: finite, so no infinity reaches a gradient. */
+  private static final float MASKED = -1e30f;
+
   private record Frozen(NDArray transposed, GgmlType type) {}
 
   /** One LoRA pair on the base tensor {@code name}: {@code W x + scale * B A x}. */
@@ -246,7 +249,7 @@ public final class LlamaNet implements AutoCloseable {
     float[] maskValues = new float[t * t];
     for (int i = 0; i < t; i++) {
       for (int j = i + 1; j < t; j++) {
-        maskValues[i * t + j] = Float.NEGATIVE_INFINITY;
+        maskValues[i * t + j] = MASKED;
       }
     }
     NDArray mask = sub.create(maskValues, new Shape(t, t));
@@ -262,8 +265,9 @@ public final class LlamaNet implements AutoCloseable {
       v = v.reshape(b, t, kvh, d).transpose(0, 2, 1, 3);
       if (kvh != h) {
         int g = h / kvh;
-        k = k.reshape(b, kvh, 1, t, d).broadcast(new Shape(b, kvh, g, t, d)).reshape(b, h, t, d);
-        v = v.reshape(b, kvh, 1, t, d).broadcast(new Shape(b, kvh, g, t, d)).reshape(b, h, t, d);
+        // query head i reads key/value head i / g, as ggml broadcasts them
+        k = k.repeat(1, g);
+        v = v.repeat(1, g);
       }
       NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(attnScale).add(mask);
       NDArray attn = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, h * d);

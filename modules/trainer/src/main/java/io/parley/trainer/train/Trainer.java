@@ -3,6 +3,7 @@ package io.parley.trainer.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -215,8 +216,8 @@ public final class Trainer {
         double lr = learningRate(step, totalSteps, warmup, resolved.peakLearningRate());
         Batch.Result result = gradients(engine, net, batch, params, grads);
         if (!finite(result, grads)) {
-          // computed once more before giving up: rarely, a step on CPU comes back non-finite
-          // although the same step is finite when repeated
+          // computed once more before giving up: rarely (about once in a few hundred steps here), a
+          // step on CPU comes back non-finite although the same step is finite when repeated
           LOG.log(System.Logger.Level.WARNING, "step {0} was not finite; computing it again", step);
           result = gradients(engine, net, batch, params, grads);
           if (!finite(result, grads)) {
@@ -285,7 +286,11 @@ public final class Trainer {
     return new Outcome(status, resolved, step, tokens, List.copyOf(history), adapter);
   }
 
-  private static Batch.Result gradients(
+  /**
+   * One forward and backward pass: the batch's loss and accuracy, with the gradients of {@code
+   * params} copied into {@code grads} (and cleared on the parameters).
+   */
+  public static Batch.Result gradients(
       Engine engine, LlamaNet net, Batch batch, List<NDArray> params, float[][] grads) {
     try (NDManager sub = NDManager.newBaseManager()) {
       Batch.Result result;
@@ -296,7 +301,8 @@ public final class Trainer {
       for (int i = 0; i < grads.length; i++) {
         try (NDArray g = params.get(i).getGradient()) {
           grads[i] = g.toFloatArray();
-          g.muli(0f);
+          // an assignment, not g * 0, so that a non-finite value cannot survive into the next step
+          g.set(new NDIndex("..."), 0f);
         }
       }
       return result;

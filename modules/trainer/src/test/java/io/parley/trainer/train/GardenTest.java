@@ -80,11 +80,11 @@ class GardenTest {
   }
 
   private static void assertLearned(LlamaModel ref, int[] prompt, Trainer.Outcome outcome) {
-    String base = ref.detokenize(ref.greedy(prompt, 16));
+    String base = ref.detokenize(ref.greedy(prompt, 24));
     String tuned;
     try (LlamaAdapter adapter = ref.loadAdapter(outcome.adapter())) {
       ref.setAdapter(adapter, 1f);
-      tuned = ref.detokenize(ref.greedy(prompt, 16));
+      tuned = ref.detokenize(ref.greedy(prompt, 24));
       ref.clearAdapters();
     }
     System.out.println("base:  " + base);
