@@ -47,6 +47,32 @@ class ForwardMatchesLlamaCppTest {
     assertMatches(copy, GgmlType.Q8_0);
   }
 
+  /** Rows of a right-padded batch get the logits each row gets alone (padding is never seen). */
+  @Test
+  void batchedRowsEqualSingleRows() {
+    try (GgufFile gguf = GgufFile.open(TestSupport.model());
+        LlamaModel tok = LlamaModel.load(TestSupport.llama(), TestSupport.model(), 0, 0, 0, 0);
+        LlamaNet net =
+            LlamaNet.load(gguf, NDManager.newBaseManager(), LoraOptions.DEFAULT, true, 1);
+        NDManager sub = NDManager.newBaseManager()) {
+      int[] a = tok.tokenize(TEXT, true, false);
+      int[] b = tok.tokenize("The cat sat.", true, false);
+      int[] bPadded = java.util.Arrays.copyOf(b, a.length);
+      float[] batched = net.forward(sub, new int[][] {a, bPadded}).toFloatArray();
+      float[] aAlone = net.forward(sub, new int[][] {a}).toFloatArray();
+      float[] bAlone = net.forward(sub, new int[][] {b}).toFloatArray();
+      int vocab = net.config().vocab();
+      double max = 0;
+      for (int i = 0; i < aAlone.length; i++) {
+        max = Math.max(max, Math.abs(aAlone[i] - batched[i]));
+      }
+      for (int i = 0; i < bAlone.length; i++) {
+        max = Math.max(max, Math.abs(bAlone[i] - batched[a.length * vocab + i]));
+      }
+      assertThat(max).isLessThanOrEqualTo(1e-4);
+    }
+  }
+
   private static void assertMatches(Path model, GgmlType expectedType) {
     assertMatches(model, expectedType, 1e-3);
   }
