@@ -16,6 +16,10 @@ import io.parley.inference.domain.TextEngine;
 import io.parley.inference.domain.TokenLogprob;
 import io.parley.inference.domain.TopLogprob;
 import io.parley.inference.domain.Usage;
+import io.parley.llama.ChatTurn;
+import io.parley.llama.LlamaException;
+import io.parley.llama.LlamaLibrary;
+import io.parley.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -162,15 +166,20 @@ public final class LlamaEngine implements TextEngine {
    * @throws EngineFailureException when the library or the model cannot be loaded
    */
   public static LlamaEngine load(LlamaEngineConfig config) {
-    LlamaLibrary library = LlamaLibrary.load(config.libraryPath());
-    LlamaModel model =
-        LlamaModel.load(
-            library,
-            config.modelPath(),
-            config.ctxPerSlot(),
-            config.slots(),
-            config.batchSize(),
-            config.threads());
+    LlamaModel model;
+    try {
+      LlamaLibrary library = LlamaLibrary.load(config.libraryPath());
+      model =
+          LlamaModel.load(
+              library,
+              config.modelPath(),
+              config.ctxPerSlot(),
+              config.slots(),
+              config.batchSize(),
+              config.threads());
+    } catch (LlamaException e) {
+      throw new EngineFailureException(e.getMessage(), e);
+    }
     LlamaEngine engine;
     try {
       engine = new LlamaEngine(config, model);
@@ -229,31 +238,16 @@ public final class LlamaEngine implements TextEngine {
   @Override
   public String renderChat(List<ChatMessage> messages) {
     ensureOpen();
-    if (model.chatTemplate != null) {
-      var rendered = model.applyChatTemplate(model.chatTemplate, messages);
-      if (rendered.isPresent()) {
-        return rendered.get();
-      }
-    }
-    return chatMl(messages);
+    return model.renderChat(turns(messages), true);
   }
 
-  /** Renders messages in ChatML with an open assistant turn. */
-  static String chatMl(List<ChatMessage> messages) {
-    StringBuilder sb = new StringBuilder();
-    for (ChatMessage m : messages) {
-      sb.append("<|im_start|>")
-          .append(m.role())
-          .append('\n')
-          .append(m.content())
-          .append("<|im_end|>\n");
-    }
-    return sb.append("<|im_start|>assistant\n").toString();
+  private static List<ChatTurn> turns(List<ChatMessage> messages) {
+    return messages.stream().map(m -> new ChatTurn(m.role(), m.content())).toList();
   }
 
   /** Package-private access to llama.cpp's template engine, for tests. */
   java.util.Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
-    return model.applyChatTemplate(template, messages);
+    return model.applyChatTemplate(template, turns(messages));
   }
 
   // ---- admission

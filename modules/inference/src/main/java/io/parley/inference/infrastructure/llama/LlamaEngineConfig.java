@@ -22,7 +22,7 @@ import java.util.Optional;
  *     through the queue); beyond it requests are rejected as overloaded
  * @param maxQueueWait longest a request may wait for free slots before failing as overloaded
  * @param libraryPath the llama.cpp shared library; when empty it comes from the system property
- *     {@value LlamaLibrary#LIBRARY_PROPERTY} or the classpath
+ *     {@value io.parley.llama.LlamaLibrary#LIBRARY_PROPERTY} or the classpath
  */
 public record LlamaEngineConfig(
     String modelId,

@@ -1,4 +1,4 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.MemoryLayout.paddingLayout;
@@ -15,12 +15,12 @@ import java.lang.foreign.StructLayout;
  * Memory layouts of the llama.cpp structs passed by value, matching {@code include/llama.h} of
  * llama.cpp build b4916 on LP64 (x86_64/aarch64 Linux).
  */
-final class LlamaLayouts {
+public final class LlamaLayouts {
 
   private LlamaLayouts() {}
 
   /** {@code struct llama_model_params}: 64 bytes. */
-  static final StructLayout MODEL_PARAMS =
+  public static final StructLayout MODEL_PARAMS =
       structLayout(
               ADDRESS.withName("devices"),
               JAVA_INT.withName("n_gpu_layers"),
@@ -39,7 +39,7 @@ final class LlamaLayouts {
           .withName("llama_model_params");
 
   /** {@code struct llama_context_params}: 120 bytes. */
-  static final StructLayout CONTEXT_PARAMS =
+  public static final StructLayout CONTEXT_PARAMS =
       structLayout(
               JAVA_INT.withName("n_ctx"),
               JAVA_INT.withName("n_batch"),
@@ -74,7 +74,7 @@ final class LlamaLayouts {
           .withName("llama_context_params");
 
   /** {@code struct llama_batch}: 56 bytes. */
-  static final StructLayout BATCH =
+  public static final StructLayout BATCH =
       structLayout(
               JAVA_INT.withName("n_tokens"),
               paddingLayout(4),
@@ -87,35 +87,36 @@ final class LlamaLayouts {
           .withName("llama_batch");
 
   /** {@code struct llama_chat_message}: 16 bytes. */
-  static final StructLayout CHAT_MESSAGE =
+  public static final StructLayout CHAT_MESSAGE =
       structLayout(ADDRESS.withName("role"), ADDRESS.withName("content"))
           .withName("llama_chat_message");
 
-  static int getInt(MemorySegment struct, StructLayout layout, String name) {
+  public static int getInt(MemorySegment struct, StructLayout layout, String name) {
     return struct.get(JAVA_INT, layout.byteOffset(groupElement(name)));
   }
 
-  static void setInt(MemorySegment struct, StructLayout layout, String name, int value) {
+  public static void setInt(MemorySegment struct, StructLayout layout, String name, int value) {
     struct.set(JAVA_INT, layout.byteOffset(groupElement(name)), value);
   }
 
-  static float getFloat(MemorySegment struct, StructLayout layout, String name) {
+  public static float getFloat(MemorySegment struct, StructLayout layout, String name) {
     return struct.get(JAVA_FLOAT, layout.byteOffset(groupElement(name)));
   }
 
-  static void setFloat(MemorySegment struct, StructLayout layout, String name, float value) {
+  public static void setFloat(MemorySegment struct, StructLayout layout, String name, float value) {
     struct.set(JAVA_FLOAT, layout.byteOffset(groupElement(name)), value);
   }
 
-  static boolean getBoolean(MemorySegment struct, StructLayout layout, String name) {
+  public static boolean getBoolean(MemorySegment struct, StructLayout layout, String name) {
     return struct.get(JAVA_BOOLEAN, layout.byteOffset(groupElement(name)));
   }
 
-  static void setBoolean(MemorySegment struct, StructLayout layout, String name, boolean value) {
+  public static void setBoolean(
+      MemorySegment struct, StructLayout layout, String name, boolean value) {
     struct.set(JAVA_BOOLEAN, layout.byteOffset(groupElement(name)), value);
   }
 
-  static MemorySegment getAddress(MemorySegment struct, StructLayout layout, String name) {
+  public static MemorySegment getAddress(MemorySegment struct, StructLayout layout, String name) {
     return struct.get(ADDRESS, layout.byteOffset(groupElement(name)));
   }
 }

@@ -1,8 +1,8 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
-import static io.parley.inference.infrastructure.llama.LlamaLayouts.BATCH;
-import static io.parley.inference.infrastructure.llama.LlamaLayouts.CONTEXT_PARAMS;
-import static io.parley.inference.infrastructure.llama.LlamaLayouts.MODEL_PARAMS;
+import static io.parley.llama.LlamaLayouts.BATCH;
+import static io.parley.llama.LlamaLayouts.CONTEXT_PARAMS;
+import static io.parley.llama.LlamaLayouts.MODEL_PARAMS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -36,6 +36,7 @@ class LlamaLayoutsTest {
     // llama_batch: int32 + pad, 6 pointers
     assertEquals(56, BATCH.byteSize());
     assertEquals(16, LlamaLayouts.CHAT_MESSAGE.byteSize());
+
     assertEquals(8, MODEL_PARAMS.byteAlignment());
     assertEquals(8, CONTEXT_PARAMS.byteAlignment());
   }

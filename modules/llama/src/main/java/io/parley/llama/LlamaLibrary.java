@@ -1,11 +1,11 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import io.parley.inference.domain.EngineFailureException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -40,8 +40,8 @@ import java.util.Optional;
  * entry points are never used: loading goes through {@code dlopen}, so {@code JNI_OnLoad} does not
  * run.
  *
- * <p>llama.cpp log output is routed to the {@link System.Logger} {@code
- * io.parley.inference.llama.native}: errors at WARNING, everything else at DEBUG.
+ * <p>llama.cpp log output is routed to the {@link System.Logger} {@code io.parley.llama.native}:
+ * errors at WARNING, everything else at DEBUG.
  */
 public final class LlamaLibrary {
 
@@ -52,8 +52,7 @@ public final class LlamaLibrary {
   public static final String RESOURCE = "de/kherud/llama/Linux/x86_64/libjllama.so";
 
   private static final System.Logger LOG = System.getLogger(LlamaLibrary.class.getName());
-  private static final System.Logger NATIVE_LOG =
-      System.getLogger("io.parley.inference.llama.native");
+  private static final System.Logger NATIVE_LOG = System.getLogger("io.parley.llama.native");
 
   private static LlamaLibrary instance;
 
@@ -91,6 +90,12 @@ public final class LlamaLibrary {
   final MethodHandle kvSelfClear;
   final MethodHandle nCtx;
   final MethodHandle nBatch;
+  final MethodHandle getLogits;
+  final MethodHandle adapterLoraInit;
+  final MethodHandle setAdapterLora;
+  final MethodHandle clearAdapterLora;
+  final MethodHandle adapterLoraFree;
+  final MethodHandle quantizeChunk;
 
   private LlamaLibrary(Path path) {
     this.path = path;
@@ -183,6 +188,20 @@ public final class LlamaLibrary {
     kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
     nCtx = b.bind("llama_n_ctx", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     nBatch = b.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    getLogits = b.bind("llama_get_logits", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    adapterLoraInit =
+        b.bind("llama_adapter_lora_init", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    setAdapterLora =
+        b.bind(
+            "llama_set_adapter_lora",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_FLOAT));
+    clearAdapterLora = b.bind("llama_clear_adapter_lora", FunctionDescriptor.ofVoid(ADDRESS));
+    adapterLoraFree = b.bind("llama_adapter_lora_free", FunctionDescriptor.ofVoid(ADDRESS));
+    quantizeChunk =
+        b.bind(
+            "ggml_quantize_chunk",
+            FunctionDescriptor.of(
+                JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
   }
 
   /**
@@ -190,7 +209,7 @@ public final class LlamaLibrary {
    * pass.
    *
    * @param configured explicit path of the shared library, if configured
-   * @throws EngineFailureException when the library cannot be found or loaded
+   * @throws LlamaException when the library cannot be found or loaded
    */
   public static synchronized LlamaLibrary load(Optional<Path> configured) {
     if (instance != null) {
@@ -205,20 +224,19 @@ public final class LlamaLibrary {
                         .map(Path::of))
             .orElseGet(LlamaLibrary::extractFromClasspath);
     if (!Files.isRegularFile(path)) {
-      throw new EngineFailureException("llama.cpp library not found at " + path);
+      throw new LlamaException("llama.cpp library not found at " + path);
     }
     LlamaLibrary library;
     try {
       library = new LlamaLibrary(path.toAbsolutePath());
     } catch (RuntimeException e) {
-      throw new EngineFailureException(
-          "cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
+      throw new LlamaException("cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
     }
     library.installLogger();
     try {
       library.backendInit.invokeExact();
     } catch (Throwable t) {
-      throw new EngineFailureException("llama_backend_init failed", t);
+      throw new LlamaException("llama_backend_init failed", t);
     }
     LOG.log(System.Logger.Level.DEBUG, "loaded llama.cpp from {0}", path);
     instance = library;
@@ -245,7 +263,7 @@ public final class LlamaLibrary {
                   target, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
       logSet.invokeExact(stub, MemorySegment.NULL);
     } catch (Throwable t) {
-      throw new EngineFailureException("cannot install llama.cpp log callback", t);
+      throw new LlamaException("cannot install llama.cpp log callback", t);
     }
   }
 
@@ -272,7 +290,7 @@ public final class LlamaLibrary {
         Optional.ofNullable(Thread.currentThread().getContextClassLoader())
             .orElse(LlamaLibrary.class.getClassLoader());
     if (loader.getResource(RESOURCE) == null) {
-      throw new EngineFailureException(
+      throw new LlamaException(
           "llama.cpp library not configured ("
               + LIBRARY_PROPERTY
               + ") and classpath resource "
@@ -308,14 +326,14 @@ public final class LlamaLibrary {
         Files.deleteIfExists(temp);
       }
     } catch (IOException | NoSuchAlgorithmException e) {
-      throw new EngineFailureException("cannot extract llama.cpp library: " + e.getMessage(), e);
+      throw new LlamaException("cannot extract llama.cpp library: " + e.getMessage(), e);
     }
   }
 
   // ---- typed wrappers
   // ---------------------------------------------------------------------------------------
 
-  MemorySegment modelDefaultParams(SegmentAllocator allocator) {
+  public MemorySegment modelDefaultParams(SegmentAllocator allocator) {
     try {
       return (MemorySegment) modelDefaultParams.invokeExact(allocator);
     } catch (Throwable t) {
@@ -323,7 +341,7 @@ public final class LlamaLibrary {
     }
   }
 
-  MemorySegment contextDefaultParams(SegmentAllocator allocator) {
+  public MemorySegment contextDefaultParams(SegmentAllocator allocator) {
     try {
       return (MemorySegment) contextDefaultParams.invokeExact(allocator);
     } catch (Throwable t) {
@@ -331,11 +349,40 @@ public final class LlamaLibrary {
     }
   }
 
-  static EngineFailureException rethrow(String function, Throwable t) {
-    if (t instanceof EngineFailureException e) {
+  /**
+   * Converts {@code rows} rows of {@code perRow} floats to ggml type {@code ggmlType} (1 F16, 8
+   * Q8_0, 30 BF16, ...) with ggml's own quantizer ({@code ggml_quantize_chunk}, the per-tensor step
+   * of {@code llama_model_quantize}, which this build of the library does not export).
+   *
+   * @return the tensor's bytes as ggml stores them
+   */
+  public byte[] quantize(int ggmlType, float[] values, long rows, long perRow) {
+    if (rows * perRow != values.length) {
+      throw new LlamaException("quantize: " + rows + " x " + perRow + " != " + values.length);
+    }
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment src = local.allocateFrom(JAVA_FLOAT, values);
+      // no type takes more than 4 bytes per value (F32) plus block headers
+      MemorySegment dst = local.allocate(4L * values.length + 1024, 64);
+      long n =
+          (long)
+              quantizeChunk.invokeExact(ggmlType, src, dst, 0L, rows, perRow, MemorySegment.NULL);
+      if (n <= 0 || n > dst.byteSize()) {
+        throw new LlamaException("ggml_quantize_chunk returned " + n);
+      }
+      return dst.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow("ggml_quantize_chunk", t);
+    }
+  }
+
+  static LlamaException rethrow(String function, Throwable t) {
+    if (t instanceof LlamaException e) {
       return e;
     }
-    return new EngineFailureException(function + " failed: " + t, t);
+    return new LlamaException(function + " failed: " + t, t);
   }
 
   private record Binder(Linker linker, SymbolLookup lookup) {
@@ -344,9 +391,7 @@ public final class LlamaLibrary {
           lookup
               .find(name)
               .orElseThrow(
-                  () ->
-                      new EngineFailureException(
-                          "symbol " + name + " not found in llama.cpp library"));
+                  () -> new LlamaException("symbol " + name + " not found in llama.cpp library"));
       return linker.downcallHandle(symbol, descriptor);
     }
   }

@@ -1,12 +1,10 @@
-package io.parley.inference.infrastructure.llama;
+package io.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.parley.inference.domain.ChatMessage;
-import io.parley.inference.domain.EngineFailureException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
@@ -19,14 +17,14 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A loaded GGUF model with one llama.cpp context and one batch: the native side of {@link
- * LlamaEngine}.
+ * A loaded GGUF model with one llama.cpp context and one batch: the native side of inference's
+ * engine and of the trainer's reference checks.
  *
  * <p>Tokenization, detokenization and chat rendering only read the vocabulary and may be called
  * from any thread. Batch, decode, logits and KV-cache methods must be called from a single thread
  * (the engine's decode thread).
  */
-final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements AutoCloseable {
 
   private final LlamaLibrary lib;
   private final Arena arena = Arena.ofShared();
@@ -42,43 +40,52 @@ final class LlamaModel implements AutoCloseable {
   private final MemorySegment batchLogits;
   private int batchSize;
 
-  final int vocabSize;
-  final int nCtxTrain;
+  public final int vocabSize;
+  public final int nCtxTrain;
 
   /** Tokens one sequence may hold: the training context capped by the configuration. */
-  final int ctxPerSlot;
+  public final int ctxPerSlot;
 
   /** Tokens the context holds for all sequences together. */
-  final int nCtx;
+  public final int nCtx;
 
-  final int bos;
-  final boolean addBos;
-  final int fimPre;
-  final int fimSuf;
-  final int fimMid;
-  final String chatTemplate;
+  public final int bos;
+  public final boolean addBos;
+  public final int fimPre;
+  public final int fimSuf;
+  public final int fimMid;
+  public final String chatTemplate;
 
   /**
    * Whether the tokenizer puts a space before the text (SentencePiece {@code add_space_prefix}).
    */
-  final boolean addsSpacePrefix;
+  public final boolean addsSpacePrefix;
 
   /** Raw bytes of every token's text (special tokens render as empty). */
-  final byte[][] pieces;
+  public final byte[][] pieces;
 
   /** Text of every token's bytes on their own (incomplete UTF-8 as U+FFFD). */
-  final String[] pieceTexts;
+  public final String[] pieceTexts;
 
   /** End-of-generation tokens. */
-  final boolean[] eog;
+  public final boolean[] eog;
 
   /** Held (shared) by vocabulary calls from any thread, exclusively by {@link #close()}. */
   private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
 
   private volatile boolean closed;
 
+  private final java.util.Set<LlamaAdapter> adapters =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private LlamaModel(
-      LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads)
+      LlamaLibrary lib,
+      Path path,
+      int ctxPerSlotCap,
+      int nSeqMax,
+      int batchCapacity,
+      int threads,
+      boolean f32KvCache)
       throws Throwable {
     this.lib = lib;
     MemorySegment mparams = lib.modelDefaultParams(arena);
@@ -87,7 +94,7 @@ final class LlamaModel implements AutoCloseable {
         (MemorySegment)
             lib.modelLoadFromFile.invokeExact(arena.allocateFrom(path.toString()), mparams);
     if (model.equals(MemorySegment.NULL)) {
-      throw new EngineFailureException("llama.cpp could not load model " + path);
+      throw new LlamaException("llama.cpp could not load model " + path);
     }
     try {
       vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
@@ -131,11 +138,14 @@ final class LlamaModel implements AutoCloseable {
       // cells
       LlamaLayouts.setFloat(cparams, LlamaLayouts.CONTEXT_PARAMS, "defrag_thold", 0.1f);
       LlamaLayouts.setBoolean(cparams, LlamaLayouts.CONTEXT_PARAMS, "no_perf", true);
+      if (f32KvCache) {
+        LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "type_k", 0); // GGML_TYPE_F32
+        LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "type_v", 0);
+      }
       context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
       if (context.equals(MemorySegment.NULL)) {
         lib.modelFree.invokeExact(model);
-        throw new EngineFailureException(
-            "llama.cpp could not create a context of " + nCtx + " tokens");
+        throw new LlamaException("llama.cpp could not create a context of " + nCtx + " tokens");
       }
       this.nCtx = (int) lib.nCtx.invokeExact(context);
       this.batchCapacity = batchCapacity;
@@ -173,22 +183,169 @@ final class LlamaModel implements AutoCloseable {
    * ctxPerSlotCap} tokens each (the training context when 0 or larger); with {@code nSeqMax == 0}
    * only the model is loaded, without a context (tokenizer-only use).
    */
-  static LlamaModel load(
+  public static LlamaModel load(
       LlamaLibrary lib, Path path, int ctxPerSlotCap, int nSeqMax, int batchCapacity, int threads) {
     if (!Files.isRegularFile(path)) {
-      throw new EngineFailureException("model file not found: " + path);
+      throw new LlamaException("model file not found: " + path);
     }
     try {
-      return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads);
-    } catch (EngineFailureException e) {
+      return new LlamaModel(lib, path, ctxPerSlotCap, nSeqMax, batchCapacity, threads, false);
+    } catch (LlamaException e) {
       throw e;
     } catch (Throwable t) {
-      throw new EngineFailureException("cannot load model " + path + ": " + t, t);
+      throw new LlamaException("cannot load model " + path + ": " + t, t);
+    }
+  }
+
+  /**
+   * Loads a model with one sequence of {@code nCtx} tokens, all of which fit one batch, and an F32
+   * KV cache: the configuration for reading exact logits of whole sequences ({@link #logitsAll}).
+   */
+  public static LlamaModel loadForLogits(LlamaLibrary lib, Path path, int nCtx, int threads) {
+    if (!Files.isRegularFile(path)) {
+      throw new LlamaException("model file not found: " + path);
+    }
+    try {
+      return new LlamaModel(lib, path, nCtx, 1, nCtx, threads, true);
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new LlamaException("cannot load model " + path + ": " + t, t);
+    }
+  }
+
+  /**
+   * Runs {@code tokens} as one fresh sequence (the KV cache is cleared first) and returns the
+   * logits of every position, read with {@code llama_get_logits}: {@code [tokens.length][vocab]}.
+   */
+  public float[][] logitsAll(int[] tokens) {
+    if (tokens.length == 0 || tokens.length > batchCapacity) {
+      throw new LlamaException(
+          "logitsAll takes 1 to " + batchCapacity + " tokens, not " + tokens.length);
+    }
+    kvClear();
+    batchClear();
+    for (int i = 0; i < tokens.length; i++) {
+      batchAdd(tokens[i], i, 0, true);
+    }
+    int rc = decode();
+    if (rc != 0) {
+      throw new LlamaException("llama_decode failed: " + rc);
+    }
+    try {
+      MemorySegment p = (MemorySegment) lib.getLogits.invokeExact(context);
+      if (p.equals(MemorySegment.NULL)) {
+        throw new LlamaException("llama_get_logits returned no logits");
+      }
+      MemorySegment all = p.reinterpret(4L * vocabSize * tokens.length);
+      float[][] out = new float[tokens.length][vocabSize];
+      for (int i = 0; i < tokens.length; i++) {
+        MemorySegment.copy(all, JAVA_FLOAT, 4L * vocabSize * i, out[i], 0, vocabSize);
+      }
+      return out;
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_get_logits", t);
+    }
+  }
+
+  /**
+   * Greedy decoding of up to {@code maxTokens} tokens after {@code prompt} (one fresh sequence),
+   * stopping at an end-of-generation token; returns the generated tokens.
+   */
+  public int[] greedy(int[] prompt, int maxTokens) {
+    int[] out = new int[maxTokens];
+    int n = 0;
+    kvClear();
+    batchClear();
+    for (int i = 0; i < prompt.length; i++) {
+      batchAdd(prompt[i], i, 0, i == prompt.length - 1);
+    }
+    float[] row = new float[vocabSize];
+    int pos = prompt.length;
+    while (n < maxTokens) {
+      if (decode() != 0) {
+        throw new LlamaException("llama_decode failed");
+      }
+      logits(batchSize - 1, row);
+      int best = 0;
+      for (int t = 1; t < vocabSize; t++) {
+        if (row[t] > row[best]) {
+          best = t;
+        }
+      }
+      if (eog[best] || pos >= nCtx) {
+        break;
+      }
+      out[n++] = best;
+      batchClear();
+      batchAdd(best, pos++, 0, true);
+    }
+    return java.util.Arrays.copyOf(out, n);
+  }
+
+  /**
+   * Loads a GGUF LoRA adapter for this model with {@code llama_adapter_lora_init}.
+   *
+   * @throws LlamaException when llama.cpp refuses the file (it logs why)
+   */
+  public LlamaAdapter loadAdapter(Path adapterPath) {
+    Lock read = readLock();
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment handle =
+          (MemorySegment)
+              lib.adapterLoraInit.invokeExact(model, local.allocateFrom(adapterPath.toString()));
+      if (handle.equals(MemorySegment.NULL)) {
+        throw new LlamaException("llama.cpp refused the LoRA adapter " + adapterPath);
+      }
+      LlamaAdapter adapter = new LlamaAdapter(this, handle);
+      adapters.add(adapter);
+      return adapter;
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_adapter_lora_init", t);
+    } finally {
+      read.unlock();
+    }
+  }
+
+  /** Applies {@code adapter} to this model's context with {@code scale} (decode thread only). */
+  public void setAdapter(LlamaAdapter adapter, float scale) {
+    try {
+      int rc = (int) lib.setAdapterLora.invokeExact(context, adapter.handle(), scale);
+      if (rc != 0) {
+        throw new LlamaException("llama_set_adapter_lora failed: " + rc);
+      }
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_set_adapter_lora", t);
+    }
+  }
+
+  /** Removes every adapter from this model's context (decode thread only). */
+  public void clearAdapters() {
+    try {
+      lib.clearAdapterLora.invokeExact(context);
+    } catch (Throwable t) {
+      throw LlamaLibrary.rethrow("llama_clear_adapter_lora", t);
+    }
+  }
+
+  void freeAdapter(LlamaAdapter adapter) {
+    if (adapters.remove(adapter)) {
+      try {
+        lib.adapterLoraFree.invokeExact(adapter.handle());
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_adapter_lora_free", t);
+      }
     }
   }
 
   /** An integer GGUF metadata value, or {@code fallback} when absent or not a number. */
-  int metaInt(String key, int fallback) {
+  public int metaInt(String key, int fallback) {
     return metaString(key)
         .map(
             s -> {
@@ -201,7 +358,7 @@ final class LlamaModel implements AutoCloseable {
         .orElse(fallback);
   }
 
-  Optional<String> metaString(String key) {
+  public Optional<String> metaString(String key) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -216,14 +373,14 @@ final class LlamaModel implements AutoCloseable {
     }
   }
 
-  boolean hasFillInTheMiddle() {
+  public boolean hasFillInTheMiddle() {
     return fimPre >= 0 && fimSuf >= 0 && fimMid >= 0;
   }
 
   // ---- vocabulary
   // ---------------------------------------------------------------------------------------------
 
-  int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+  public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
     Lock read = readLock();
     try {
       byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
@@ -245,7 +402,7 @@ final class LlamaModel implements AutoCloseable {
                       vocab, textSeg, utf8.length, out, capacity, addSpecial, parseSpecial);
         }
         if (n < 0) {
-          throw new EngineFailureException("llama_tokenize failed: " + n);
+          throw new LlamaException("llama_tokenize failed: " + n);
         }
         return out.asSlice(0, 4L * n).toArray(JAVA_INT);
       } catch (Throwable t) {
@@ -256,7 +413,7 @@ final class LlamaModel implements AutoCloseable {
     }
   }
 
-  String detokenize(int[] tokens) {
+  public String detokenize(int[] tokens) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -273,7 +430,7 @@ final class LlamaModel implements AutoCloseable {
                   lib.detokenize.invokeExact(vocab, in, tokens.length, out, capacity, true, false);
         }
         if (n < 0) {
-          throw new EngineFailureException("llama_detokenize failed: " + n);
+          throw new LlamaException("llama_detokenize failed: " + n);
         }
         String text = new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
         // undo the space the tokenizer puts before the text
@@ -302,7 +459,47 @@ final class LlamaModel implements AutoCloseable {
    * Applies a chat template llama.cpp knows (by name such as {@code "chatml"} or by its Jinja
    * source) with an open assistant turn; empty when llama.cpp does not recognise the template.
    */
-  Optional<String> applyChatTemplate(String template, List<ChatMessage> messages) {
+  public Optional<String> applyChatTemplate(String template, List<ChatTurn> messages) {
+    return applyChatTemplate(template, messages, true);
+  }
+
+  /**
+   * Renders a conversation the way it is served: with the model's own chat template when it has one
+   * llama.cpp recognises, otherwise as ChatML. With {@code addAssistant} an open assistant turn
+   * follows (a prompt); without, the conversation ends after its last message (training data).
+   */
+  public String renderChat(List<ChatTurn> messages, boolean addAssistant) {
+    if (chatTemplate != null) {
+      Optional<String> rendered = applyChatTemplate(chatTemplate, messages, addAssistant);
+      if (rendered.isPresent()) {
+        return rendered.get();
+      }
+    }
+    return chatMl(messages, addAssistant);
+  }
+
+  /** Renders messages in ChatML, with an open assistant turn when {@code addAssistant}. */
+  public static String chatMl(List<ChatTurn> messages, boolean addAssistant) {
+    StringBuilder sb = new StringBuilder();
+    for (ChatTurn m : messages) {
+      sb.append("<|im_start|>")
+          .append(m.role())
+          .append('\n')
+          .append(m.content())
+          .append("<|im_end|>\n");
+    }
+    if (addAssistant) {
+      sb.append("<|im_start|>assistant\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Applies a chat template llama.cpp knows, with an open assistant turn when {@code addAssistant};
+   * empty when llama.cpp does not recognise the template.
+   */
+  public Optional<String> applyChatTemplate(
+      String template, List<ChatTurn> messages, boolean addAssistant) {
     Lock read = readLock();
     try {
       try (Arena local = Arena.ofConfined()) {
@@ -310,7 +507,7 @@ final class LlamaModel implements AutoCloseable {
             local.allocate(LlamaLayouts.CHAT_MESSAGE, Math.max(1, messages.size()));
         long chars = 0;
         for (int i = 0; i < messages.size(); i++) {
-          ChatMessage m = messages.get(i);
+          ChatTurn m = messages.get(i);
           MemorySegment entry =
               chat.asSlice(i * LlamaLayouts.CHAT_MESSAGE.byteSize(), LlamaLayouts.CHAT_MESSAGE);
           entry.set(ADDRESS, 0, local.allocateFrom(m.role()));
@@ -323,14 +520,14 @@ final class LlamaModel implements AutoCloseable {
         int n =
             (int)
                 lib.chatApplyTemplate.invokeExact(
-                    tmpl, chat, (long) messages.size(), true, buf, capacity);
+                    tmpl, chat, (long) messages.size(), addAssistant, buf, capacity);
         if (n > capacity) {
           capacity = n;
           buf = local.allocate(capacity);
           n =
               (int)
                   lib.chatApplyTemplate.invokeExact(
-                      tmpl, chat, (long) messages.size(), true, buf, capacity);
+                      tmpl, chat, (long) messages.size(), addAssistant, buf, capacity);
         }
         if (n < 0) {
           return Optional.empty();
@@ -350,7 +547,7 @@ final class LlamaModel implements AutoCloseable {
     read.lock();
     if (closed) {
       read.unlock();
-      throw new EngineFailureException("model is closed");
+      throw new LlamaException("model is closed");
     }
     return read;
   }
@@ -358,20 +555,20 @@ final class LlamaModel implements AutoCloseable {
   // ---- batch and decoding (decode thread only)
   // ------------------------------------------------------------------
 
-  int batchCapacity() {
+  public int batchCapacity() {
     return batchCapacity;
   }
 
-  int batchSize() {
+  public int batchSize() {
     return batchSize;
   }
 
-  void batchClear() {
+  public void batchClear() {
     batchSize = 0;
   }
 
   /** Adds a token to the batch; returns its index in the batch. */
-  int batchAdd(int token, int pos, int seqId, boolean wantLogits) {
+  public int batchAdd(int token, int pos, int seqId, boolean wantLogits) {
     int i = batchSize++;
     batchTokens.setAtIndex(JAVA_INT, i, token);
     batchPos.setAtIndex(JAVA_INT, i, pos);
@@ -387,7 +584,7 @@ final class LlamaModel implements AutoCloseable {
    * @return 0 on success, 1 when the KV cache has no room for the batch (nothing was changed),
    *     negative on error
    */
-  int decode() {
+  public int decode() {
     LlamaLayouts.setInt(batch, LlamaLayouts.BATCH, "n_tokens", batchSize);
     try {
       return (int) lib.decode.invokeExact(context, batch);
@@ -400,11 +597,11 @@ final class LlamaModel implements AutoCloseable {
    * Copies the logits of batch entry {@code index} (which must have requested logits) into {@code
    * out}.
    */
-  void logits(int index, float[] out) {
+  public void logits(int index, float[] out) {
     try {
       MemorySegment p = (MemorySegment) lib.getLogitsIth.invokeExact(context, index);
       if (p.equals(MemorySegment.NULL)) {
-        throw new EngineFailureException("no logits for batch entry " + index);
+        throw new LlamaException("no logits for batch entry " + index);
       }
       MemorySegment.copy(p.reinterpret(4L * vocabSize), JAVA_FLOAT, 0, out, 0, vocabSize);
     } catch (Throwable t) {
@@ -413,7 +610,7 @@ final class LlamaModel implements AutoCloseable {
   }
 
   /** Removes all KV-cache cells of a sequence. */
-  void kvRemove(int seqId) {
+  public void kvRemove(int seqId) {
     try {
       boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, seqId, -1, -1);
     } catch (Throwable t) {
@@ -422,7 +619,7 @@ final class LlamaModel implements AutoCloseable {
   }
 
   /** Makes sequence {@code dst} share all KV-cache cells of sequence {@code src}. */
-  void kvCopy(int src, int dst) {
+  public void kvCopy(int src, int dst) {
     try {
       lib.kvSelfSeqCp.invokeExact(context, src, dst, -1, -1);
     } catch (Throwable t) {
@@ -430,7 +627,7 @@ final class LlamaModel implements AutoCloseable {
     }
   }
 
-  void kvClear() {
+  public void kvClear() {
     try {
       lib.kvSelfClear.invokeExact(context);
     } catch (Throwable t) {
@@ -454,6 +651,12 @@ final class LlamaModel implements AutoCloseable {
 
   private void freeNative() {
     try {
+      if (!context.equals(MemorySegment.NULL) && !adapters.isEmpty()) {
+        lib.clearAdapterLora.invokeExact(context);
+      }
+      for (LlamaAdapter adapter : List.copyOf(adapters)) {
+        freeAdapter(adapter);
+      }
       if (!batch.equals(MemorySegment.NULL)) {
         lib.batchFree.invokeExact(batch);
       }
