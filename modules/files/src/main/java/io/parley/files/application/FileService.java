@@ -87,6 +87,7 @@ public final class FileService {
 
   /** A file whose bytes are arriving. Not thread-safe; closing it unfinished drops everything. */
   public final class IncomingFile implements AutoCloseable {
+    private final String id = Ids.next("file-");
     private final Caller caller;
     private final String filename;
     private final long storedBefore;
@@ -104,7 +105,7 @@ public final class FileService {
       this.filename = filename;
       this.purpose = purpose;
       this.storedBefore = storedBefore;
-      this.writer = blobs.create();
+      this.writer = blobs.create(blobKey(id));
     }
 
     /** Names the purpose when it was not known at the start. */
@@ -163,7 +164,7 @@ public final class FileService {
         }
         var file =
             new StoredFile(
-                Ids.next("file-"),
+                id,
                 caller.organization(),
                 caller.user(),
                 filename,
@@ -201,7 +202,7 @@ public final class FileService {
           limits.quotaBytes(),
           upload,
           () -> {
-            writer.commit(key);
+            writer.commit();
             committed[0] = true;
           });
     } catch (RuntimeException e) {
@@ -376,6 +377,7 @@ public final class FileService {
 
   /** A part whose bytes are arriving; closing it unfinished drops it. */
   public final class IncomingPart implements AutoCloseable {
+    private final String id = Ids.next("part_");
     private final Upload upload;
     private final BlobStore.BlobWriter writer;
     private long bytes;
@@ -383,7 +385,7 @@ public final class FileService {
 
     private IncomingPart(Upload upload) {
       this.upload = upload;
-      this.writer = blobs.create();
+      this.writer = blobs.create(new UploadPart(id, upload.id(), 0, 0).blobKey());
     }
 
     /** Takes the next bytes. */
@@ -406,13 +408,13 @@ public final class FileService {
         if (bytes == 0) {
           throw new InvalidFileRequestException("A part needs at least one byte.", "data");
         }
-        var part = new UploadPart(Ids.next("part_"), upload.id(), bytes, clock.millis());
+        var part = new UploadPart(id, upload.id(), bytes, clock.millis());
         boolean[] committed = {false};
         try {
           repository.insertPart(
               part,
               () -> {
-                writer.commit(part.blobKey());
+                writer.commit();
                 committed[0] = true;
               });
         } catch (RuntimeException e) {

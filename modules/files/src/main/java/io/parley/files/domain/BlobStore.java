@@ -9,8 +9,11 @@ import java.io.InputStream;
  */
 public interface BlobStore {
 
-  /** Starts a new blob under a temporary name. */
-  BlobWriter create();
+  /**
+   * Starts a new blob that will be visible under {@code key} once committed; until then it is
+   * invisible (a temporary file, an incomplete multipart upload).
+   */
+  BlobWriter create(String key);
 
   /**
    * Opens a committed blob.
@@ -31,11 +34,8 @@ public interface BlobStore {
     /** Appends bytes. */
     void write(byte[] bytes, int offset, int length);
 
-    /**
-     * Makes the blob visible under {@code key}, atomically. Committing again with the same key
-     * after a success does nothing.
-     */
-    void commit(String key);
+    /** Makes the blob visible under its key, atomically. Committing again does nothing. */
+    void commit();
 
     /** Drops the temporary blob (also after a commit: then it does nothing). */
     void abort();

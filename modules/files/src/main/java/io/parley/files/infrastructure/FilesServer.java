@@ -6,6 +6,7 @@ import io.parley.files.application.FileService;
 import io.parley.files.domain.BlobStore;
 import io.parley.files.domain.FileUses;
 import io.parley.files.infrastructure.blob.DirectoryBlobStore;
+import io.parley.files.infrastructure.blob.S3BlobStore;
 import io.parley.files.infrastructure.config.FilesSettings;
 import io.parley.files.infrastructure.jdbc.FilesDatabase;
 import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
@@ -50,10 +51,32 @@ public final class FilesServer implements AutoCloseable {
   private static BlobStore openStore(FilesSettings settings) {
     return switch (settings.store()) {
       case "directory" -> DirectoryBlobStore.open(settings.storeDirectory());
+      case "s3" -> {
+        var s3 = settings.s3();
+        if (s3.bucket().isBlank()) {
+          throw new IllegalArgumentException("parley.files.s3.bucket is not set");
+        }
+        yield S3BlobStore.open(
+            s3.endpoint(),
+            s3.region(),
+            s3.pathStyle(),
+            s3.accessKeyFile().map(FilesServer::readSecret),
+            s3.secretKeyFile().map(FilesServer::readSecret),
+            s3.bucket(),
+            s3.partBytes());
+      }
       default ->
           throw new IllegalArgumentException(
-              "parley.files.store must be directory, not " + settings.store());
+              "parley.files.store must be directory or s3, not " + settings.store());
     };
+  }
+
+  private static String readSecret(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8).strip();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot read the secret file " + file, e);
+    }
   }
 
   /** Opens the database (migrating it) and the store, and starts gRPC. */

@@ -68,10 +68,12 @@ public final class DirectoryBlobStore implements BlobStore {
   }
 
   @Override
-  public BlobWriter create() {
+  public BlobWriter create(String key) {
+    var target = path(key);
     var file = tmp.resolve(UUID.randomUUID() + ".tmp");
     try {
       return new Writer(
+          target,
           file,
           Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
     } catch (IOException e) {
@@ -110,13 +112,15 @@ public final class DirectoryBlobStore implements BlobStore {
     }
   }
 
-  private final class Writer implements BlobWriter {
+  private static final class Writer implements BlobWriter {
+    private final Path target;
     private final Path file;
     private final OutputStream out;
     private boolean closed;
-    private String committedKey;
+    private boolean committed;
 
-    Writer(Path file, OutputStream out) {
+    Writer(Path target, Path file, OutputStream out) {
+      this.target = target;
       this.file = file;
       this.out = out;
     }
@@ -131,11 +135,10 @@ public final class DirectoryBlobStore implements BlobStore {
     }
 
     @Override
-    public void commit(String key) {
-      if (key.equals(committedKey)) {
+    public void commit() {
+      if (committed) {
         return;
       }
-      var target = path(key);
       try {
         closeStream();
         Files.createDirectories(target.getParent());
@@ -144,9 +147,9 @@ public final class DirectoryBlobStore implements BlobStore {
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(file, target);
         }
-        committedKey = key;
+        committed = true;
       } catch (FileAlreadyExistsException e) {
-        throw new StoreException("The blob " + key + " exists already.", e);
+        throw new StoreException("The blob " + target + " exists already.", e);
       } catch (IOException e) {
         throw new StoreException("Cannot commit to the blob store.", e);
       }
@@ -154,7 +157,7 @@ public final class DirectoryBlobStore implements BlobStore {
 
     @Override
     public void abort() {
-      if (committedKey != null) {
+      if (committed) {
         return;
       }
       try {

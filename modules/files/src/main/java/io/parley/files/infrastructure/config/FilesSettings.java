@@ -1,6 +1,7 @@
 package io.parley.files.infrastructure.config;
 
 import io.parley.files.application.FileLimits;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import org.eclipse.microprofile.config.Config;
  * @param storeDirectory root of the directory store
  * @param limits sizes and counts enforced
  * @param chunkBytes bytes per download message
+ * @param s3 the S3-compatible store, when {@code store} is {@code s3}
  */
 public record FilesSettings(
     String grpcHost,
@@ -32,7 +34,29 @@ public record FilesSettings(
     String store,
     Path storeDirectory,
     FileLimits limits,
-    int chunkBytes) {
+    int chunkBytes,
+    S3 s3) {
+
+  /**
+   * Settings of the S3-compatible store.
+   *
+   * @param bucket the bucket
+   * @param endpoint the endpoint; empty for AWS's own
+   * @param region the region
+   * @param pathStyle path-style addressing (MinIO, Ceph, s3proxy)
+   * @param accessKeyFile file holding the access key (a mounted Secret); empty for the default AWS
+   *     credential chain
+   * @param secretKeyFile file holding the secret key
+   * @param partBytes bytes per multipart-upload part
+   */
+  public record S3(
+      String bucket,
+      Optional<URI> endpoint,
+      String region,
+      boolean pathStyle,
+      Optional<Path> accessKeyFile,
+      Optional<Path> secretKeyFile,
+      int partBytes) {}
 
   /** Reads the settings. */
   public static FilesSettings from(Config config) {
@@ -66,7 +90,18 @@ public record FilesSettings(
             config.getOptionalValue("parley.files.upload.max-parts", Integer.class).orElse(10000),
             Duration.ofSeconds(
                 config.getOptionalValue("parley.files.upload.ttl-s", Long.class).orElse(3600L))),
-        config.getOptionalValue("parley.files.chunk-bytes", Integer.class).orElse(262144));
+        config.getOptionalValue("parley.files.chunk-bytes", Integer.class).orElse(262144),
+        new S3(
+            config.getOptionalValue("parley.files.s3.bucket", String.class).orElse(""),
+            nonBlank(config.getOptionalValue("parley.files.s3.endpoint", String.class))
+                .map(URI::create),
+            config.getOptionalValue("parley.files.s3.region", String.class).orElse("us-east-1"),
+            config.getOptionalValue("parley.files.s3.path-style", Boolean.class).orElse(true),
+            nonBlank(config.getOptionalValue("parley.files.s3.access-key-file", String.class))
+                .map(Path::of),
+            nonBlank(config.getOptionalValue("parley.files.s3.secret-key-file", String.class))
+                .map(Path::of),
+            config.getOptionalValue("parley.files.s3.part-bytes", Integer.class).orElse(8388608)));
   }
 
   private static Optional<String> nonBlank(Optional<String> value) {
