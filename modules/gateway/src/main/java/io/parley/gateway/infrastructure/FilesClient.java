@@ -418,7 +418,7 @@ public class FilesClient implements FileBackend {
    * Maps a failed call to the files service: not found 404, invalid 400 (with its param), in use
    * 409, too large 413, over the storage quota 429 {@code insufficient_quota}, unavailable 503.
    */
-  static GatewayException toGatewayException(RemoteError error, int retryAfterSeconds) {
+  public static GatewayException toGatewayException(RemoteError error, int retryAfterSeconds) {
     String reason = error.reason().isEmpty() ? null : error.reason();
     String param = error.param().orElse(null);
     String message = error.message().isEmpty() ? "Invalid request." : error.message();
