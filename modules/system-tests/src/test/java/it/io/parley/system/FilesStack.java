@@ -11,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -142,20 +143,31 @@ final class FilesStack implements AutoCloseable {
     }
   }
 
-  /** Everything the servers logged (messages and FFDC). */
-  String logs() throws IOException {
+  /** How long each server's messages.log is now. */
+  Map<Path, Integer> logMarks() throws IOException {
+    var marks = new java.util.HashMap<Path, Integer>();
+    for (var file : messageLogs()) {
+      marks.put(file, Files.readString(file).length());
+    }
+    return marks;
+  }
+
+  /** What the servers logged in their messages.log files (FFDC incidents are announced there). */
+  String logsSince(Map<Path, Integer> marks) throws IOException {
     var all = new StringBuilder();
-    try (var found = Files.walk(output)) {
-      for (var file :
-          found
-              .filter(f -> f.toString().endsWith(".log") || f.toString().contains("ffdc"))
-              .toList()) {
-        if (Files.isRegularFile(file)) {
-          all.append(file).append('\n').append(Files.readString(file));
-        }
-      }
+    for (var file : messageLogs()) {
+      var text = Files.readString(file);
+      all.append(file)
+          .append('\n')
+          .append(text.substring(Math.min(text.length(), marks.getOrDefault(file, 0))));
     }
     return all.toString();
+  }
+
+  private List<Path> messageLogs() throws IOException {
+    try (var found = Files.walk(output)) {
+      return found.filter(f -> f.getFileName().toString().equals("messages.log")).sorted().toList();
+    }
   }
 
   @Override
