@@ -150,6 +150,17 @@ Name of the PersistentVolumeClaim of the inference model cache.
 {{- end }}
 
 {{/*
+Name of the PersistentVolumeClaim of the files service's blobs.
+*/}}
+{{- define "parley.fileStoreClaim" -}}
+{{- if .Values.fileStore.persistence.existingClaim }}
+{{- .Values.fileStore.persistence.existingClaim }}
+{{- else }}
+{{- include "parley.componentName" (dict "root" . "component" "file-store") }}
+{{- end }}
+{{- end }}
+
+{{/*
 Environment variable name fragment of an id (a model or a service), following MicroProfile Config's mapping
 (every character other than a letter or digit becomes "_", then upper case):
 "llama-3.2-1b" -> "LLAMA_3_2_1B".
@@ -199,6 +210,9 @@ PARLEY_{{ include "parley.modelEnvId" $other }}_TARGET: {{ include "parley.grpcT
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if include "parley.enabled" (dict "root" $root "name" "files") }}
+PARLEY_FILES_MAX_UPLOAD_BYTES: {{ $root.Values.fileStore.maxFileBytes | int64 | quote }}
+{{- end }}
 {{- if $svc.mountAdminKey }}
 PARLEY_GATEWAY_ADMIN_KEY_FILE: "/etc/parley/secrets/admin-key"
 {{- /* The key comes from the Secret; never generate one into the read-only filesystem. */}}
@@ -229,6 +243,29 @@ PARLEY_INFERENCE_THREADS: {{ $models.threads | int | quote }}
 {{- if gt (int $models.slots) 0 }}
 PARLEY_INFERENCE_SLOTS: {{ $models.slots | int | quote }}
 {{- end }}
+{{- end }}
+{{- if eq $name "files" }}
+{{- $store := $root.Values.fileStore }}
+PARLEY_FILES_STORE: {{ $store.type | quote }}
+{{- if eq $store.type "s3" }}
+{{- if not $store.s3.bucket }}
+{{- fail "fileStore.s3.bucket is required when fileStore.type is s3" }}
+{{- end }}
+PARLEY_FILES_S3_BUCKET: {{ $store.s3.bucket | quote }}
+{{- with $store.s3.endpoint }}
+PARLEY_FILES_S3_ENDPOINT: {{ . | quote }}
+{{- end }}
+PARLEY_FILES_S3_REGION: {{ $store.s3.region | quote }}
+PARLEY_FILES_S3_PATH_STYLE: {{ $store.s3.pathStyle | toString | quote }}
+{{- if $store.s3.existingSecret }}
+PARLEY_FILES_S3_ACCESS_KEY_FILE: "/etc/parley/s3/access-key"
+PARLEY_FILES_S3_SECRET_KEY_FILE: "/etc/parley/s3/secret-key"
+{{- end }}
+{{- else }}
+PARLEY_FILES_STORE_DIRECTORY: {{ $store.mountPath | quote }}
+{{- end }}
+PARLEY_FILES_MAX_FILE_BYTES: {{ $root.Values.fileStore.maxFileBytes | int64 | quote }}
+PARLEY_FILES_QUOTA_BYTES: {{ $root.Values.fileStore.quotaBytes | int64 | quote }}
 {{- end }}
 {{- range $key, $value := $svc.env }}
 {{ $key }}: {{ $value | toString | quote }}

@@ -508,6 +508,100 @@ class HelmChartTest {
   }
 
   @Test
+  void enablingFiles_givesItABlobVolumeItsLimits_andTheGatewayItsTarget() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.files.enabled", "true")
+                .set("fileStore.quotaBytes", "1073741824"));
+
+    Deployment files = rendered.deployment("parley-files");
+    assertThat(ports(container(files)))
+        .containsExactly(Map.entry("http", 9080), Map.entry("grpc", 9090));
+    assertThat(rendered.service("parley-files").getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(mount(container(files), "file-store").getMountPath())
+        .isEqualTo("/var/lib/parley/files");
+    assertThat(
+            volume(files.getSpec().getTemplate().getSpec(), "file-store")
+                .getPersistentVolumeClaim()
+                .getClaimName())
+        .isEqualTo("parley-file-store");
+    var claim = rendered.find(PersistentVolumeClaim.class, "parley-file-store").orElseThrow();
+    assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+    assertThat(claim.getSpec().getResources().getRequests().get("storage").toString())
+        .isEqualTo("50Gi");
+    assertThat(container(files).getReadinessProbe().getHttpGet().getPath())
+        .isEqualTo("/health/ready");
+    assertThat(rendered.configMap("parley-files").getData())
+        .containsEntry("PARLEY_FILES_STORE", "directory")
+        .containsEntry("PARLEY_FILES_STORE_DIRECTORY", "/var/lib/parley/files")
+        .containsEntry("PARLEY_FILES_MAX_FILE_BYTES", "536870912")
+        .containsEntry("PARLEY_FILES_QUOTA_BYTES", "1073741824");
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .containsEntry("PARLEY_FILES_TARGET", "dns:///parley-files:9090")
+        .containsEntry("PARLEY_FILES_MAX_UPLOAD_BYTES", "536870912");
+    assertThat(rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(v -> v.getName().equals("file-store"));
+  }
+
+  @Test
+  void filesWithoutPersistence_orWithAnExistingClaim_createNoClaim() {
+    Chart.Rendered ephemeral =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.files.enabled", "true")
+                .set("fileStore.persistence.enabled", "false"));
+    assertThat(
+            volume(
+                    ephemeral.deployment("parley-files").getSpec().getTemplate().getSpec(),
+                    "file-store")
+                .getEmptyDir())
+        .isNotNull();
+    assertThat(ephemeral.find(PersistentVolumeClaim.class, "parley-file-store")).isEmpty();
+
+    Chart.Rendered existing =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.files.enabled", "true")
+                .set("fileStore.persistence.existingClaim", "blobs"));
+    assertThat(
+            volume(
+                    existing.deployment("parley-files").getSpec().getTemplate().getSpec(),
+                    "file-store")
+                .getPersistentVolumeClaim()
+                .getClaimName())
+        .isEqualTo("blobs");
+    assertThat(existing.find(PersistentVolumeClaim.class, "parley-file-store")).isEmpty();
+  }
+
+  @Test
+  void filesOnS3_takesItsCredentialsFromASecret_andHasNoVolumeClaim() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.files.enabled", "true")
+                .set("fileStore.type", "s3")
+                .set("fileStore.s3.bucket", "parley-files")
+                .set("fileStore.s3.endpoint", "http://minio:9000")
+                .set("fileStore.s3.existingSecret", "s3-keys"));
+
+    assertThat(rendered.configMap("parley-files").getData())
+        .containsEntry("PARLEY_FILES_STORE", "s3")
+        .containsEntry("PARLEY_FILES_S3_BUCKET", "parley-files")
+        .containsEntry("PARLEY_FILES_S3_ENDPOINT", "http://minio:9000")
+        .containsEntry("PARLEY_FILES_S3_PATH_STYLE", "true")
+        .containsEntry("PARLEY_FILES_S3_ACCESS_KEY_FILE", "/etc/parley/s3/access-key")
+        .containsEntry("PARLEY_FILES_S3_SECRET_KEY_FILE", "/etc/parley/s3/secret-key")
+        .doesNotContainKey("PARLEY_FILES_STORE_DIRECTORY");
+    var files = rendered.deployment("parley-files");
+    var pod = files.getSpec().getTemplate().getSpec();
+    assertThat(volume(pod, "s3-credentials").getSecret().getSecretName()).isEqualTo("s3-keys");
+    assertThat(mount(container(files), "s3-credentials").getReadOnly()).isTrue();
+    assertThat(pod.getVolumes()).noneMatch(v -> v.getName().equals("file-store"));
+    assertThat(rendered.find(PersistentVolumeClaim.class, "parley-file-store")).isEmpty();
+  }
+
+  @Test
   void serviceSettingsOverrideDefaultsIncludingFalseAndZero() {
     Chart.Rendered rendered =
         Chart.render(
@@ -591,7 +685,9 @@ class HelmChartTest {
         "secrets.existingSecrets=x",
         "tls.existingSecrets.billing=x",
         "tls.certManager.issuerRef.kind=Vault",
-        "tls.refreshMs=10"
+        "tls.refreshMs=10",
+        "fileStore.quotaBytes=-1",
+        "fileStore.type=nfs"
       })
   void schemaRejectsInvalidValues(String assignment) {
     String[] parts = assignment.split("=", 2);

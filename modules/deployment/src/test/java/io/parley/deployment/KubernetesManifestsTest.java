@@ -393,4 +393,36 @@ class KubernetesManifestsTest {
           .isEqualTo(ports(container(chart.deployment(name))));
     }
   }
+
+  @Test
+  void filesKustomizationAddsTheFilesServiceAndPointsTheGatewayAtIt() {
+    Path dir = root().resolve("files");
+    List<HasMetadata> all = resources(dir);
+
+    Deployment files = get(all, Deployment.class, "parley-files");
+    Container container = container(files);
+    assertThat(httpGet(container.getReadinessProbe().getHttpGet())).isEqualTo("http /health/ready");
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(
+            volume(files.getSpec().getTemplate().getSpec(), "file-store")
+                .getPersistentVolumeClaim()
+                .getClaimName())
+        .isEqualTo("parley-file-store");
+    assertThat(
+            get(
+                all,
+                io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class,
+                "parley-file-store"))
+        .isNotNull();
+    assertThat(get(all, Service.class, "parley-files").getSpec().getClusterIP()).isEqualTo("None");
+    ConfigMap patch = (ConfigMap) parse(dir.resolve("gateway-files-target.yaml")).getFirst();
+    assertThat(patch.getData())
+        .containsEntry("PARLEY_FILES_TARGET", "dns:///parley-files:9090")
+        .containsEntry("PARLEY_FILES_MAX_UPLOAD_BYTES", "536870912");
+    Chart.Rendered chart =
+        Chart.render(Chart.Options.defaults().set("services.files.enabled", "true"));
+    assertThat(get(all, ConfigMap.class, "parley-files").getData().keySet())
+        .containsAll(chart.configMap("parley-files").getData().keySet());
+    assertThat(ports(container)).isEqualTo(ports(container(chart.deployment("parley-files"))));
+  }
 }

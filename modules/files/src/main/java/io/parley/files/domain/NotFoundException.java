@@ -1,0 +1,23 @@
+package io.parley.files.domain;
+
+/**
+ * Raised when a file, upload or part does not exist in the caller's organization (a file of another
+ * organization is reported the same way, so ids do not leak).
+ */
+public final class NotFoundException extends FilesException {
+  private static final long serialVersionUID = 1L;
+
+  public NotFoundException(String message, String param) {
+    super("not_found", message, param, null);
+  }
+
+  /** No such file. */
+  public static NotFoundException file(String id) {
+    return new NotFoundException("No such File object: " + id, "id");
+  }
+
+  /** No such upload. */
+  public static NotFoundException upload(String id) {
+    return new NotFoundException("No such Upload object: " + id, "upload_id");
+  }
+}

@@ -1,0 +1,53 @@
+package io.parley.files.infrastructure;
+
+import io.parley.files.infrastructure.config.FilesSettings;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import org.eclipse.microprofile.config.Config;
+
+/** Starts the files service with the application and stops it, gracefully, with it. */
+@ApplicationScoped
+public class FilesRuntime {
+
+  private static final System.Logger LOG = System.getLogger(FilesRuntime.class.getName());
+
+  @Inject Config config;
+
+  private volatile FilesServer server;
+
+  void start(@Observes Startup event) {
+    server = FilesServer.start(FilesSettings.from(config), Clock.systemUTC());
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Files gRPC listening on port {0}",
+        Integer.toString(server.port()));
+  }
+
+  /** Whether the gRPC server is up. */
+  public boolean started() {
+    return server != null;
+  }
+
+  /** Whether the database answers. */
+  public boolean databaseReady() {
+    var s = server;
+    return s != null && s.databaseHealthy();
+  }
+
+  /** Whether the blob store can be written. */
+  public boolean storeReady() {
+    var s = server;
+    return s != null && s.storeHealthy();
+  }
+
+  @PreDestroy
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}

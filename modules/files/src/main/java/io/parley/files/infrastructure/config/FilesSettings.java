@@ -1,0 +1,114 @@
+package io.parley.files.infrastructure.config;
+
+import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.files.application.FileLimits;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * The files service's settings, read from MicroProfile Config (defaults in {@code
+ * META-INF/microprofile-config.properties}, overridden by environment variables such as {@code
+ * PARLEY_FILES_DB_URL}).
+ *
+ * @param grpcHost address the gRPC server binds
+ * @param grpcPort port of the gRPC server
+ * @param security certificates of the gRPC server's mutual TLS
+ * @param dbUrl JDBC URL (H2 or PostgreSQL)
+ * @param dbUser database user
+ * @param dbPasswordFile file with the database password
+ * @param dbPoolSize maximum pooled connections
+ * @param store {@code directory} or {@code s3}
+ * @param storeDirectory root of the directory store
+ * @param limits sizes and counts enforced
+ * @param chunkBytes bytes per download message
+ * @param s3 the S3-compatible store, when {@code store} is {@code s3}
+ */
+public record FilesSettings(
+    String grpcHost,
+    int grpcPort,
+    GrpcSecurity security,
+    String dbUrl,
+    String dbUser,
+    Optional<Path> dbPasswordFile,
+    int dbPoolSize,
+    String store,
+    Path storeDirectory,
+    FileLimits limits,
+    int chunkBytes,
+    S3 s3) {
+
+  /**
+   * Settings of the S3-compatible store.
+   *
+   * @param bucket the bucket
+   * @param endpoint the endpoint; empty for AWS's own
+   * @param region the region
+   * @param pathStyle path-style addressing (MinIO, Ceph, s3proxy)
+   * @param accessKeyFile file holding the access key (a mounted Secret); empty for the default AWS
+   *     credential chain
+   * @param secretKeyFile file holding the secret key
+   * @param partBytes bytes per multipart-upload part
+   */
+  public record S3(
+      String bucket,
+      Optional<URI> endpoint,
+      String region,
+      boolean pathStyle,
+      Optional<Path> accessKeyFile,
+      Optional<Path> secretKeyFile,
+      int partBytes) {}
+
+  /** Reads the settings. */
+  public static FilesSettings from(Config config) {
+    var dataDir =
+        config
+            .getOptionalValue("parley.data-dir", String.class)
+            .orElse(System.getProperty("user.home") + "/.parley/data");
+    return new FilesSettings(
+        config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
+        config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9100),
+        GrpcSecurity.from(config),
+        config
+            .getOptionalValue("parley.files.db.url", String.class)
+            .orElse("jdbc:h2:file:" + dataDir + "/files"),
+        config.getOptionalValue("parley.files.db.user", String.class).orElse("sa"),
+        nonBlank(config.getOptionalValue("parley.files.db.password-file", String.class))
+            .map(Path::of),
+        config.getOptionalValue("parley.files.db.pool-size", Integer.class).orElse(10),
+        config.getOptionalValue("parley.files.store", String.class).orElse("directory"),
+        Path.of(
+            config
+                .getOptionalValue("parley.files.store.directory", String.class)
+                .orElse(dataDir + "/blobs")),
+        new FileLimits(
+            config.getOptionalValue("parley.files.max-file-bytes", Long.class).orElse(536870912L),
+            config.getOptionalValue("parley.files.quota-bytes", Long.class).orElse(10737418240L),
+            config.getOptionalValue("parley.files.max-line-bytes", Integer.class).orElse(4194304),
+            config.getOptionalValue("parley.files.min-examples", Integer.class).orElse(10),
+            config
+                .getOptionalValue("parley.files.upload.max-part-bytes", Long.class)
+                .orElse(67108864L),
+            config.getOptionalValue("parley.files.upload.max-parts", Integer.class).orElse(10000),
+            Duration.ofSeconds(
+                config.getOptionalValue("parley.files.upload.ttl-s", Long.class).orElse(3600L))),
+        config.getOptionalValue("parley.files.chunk-bytes", Integer.class).orElse(262144),
+        new S3(
+            config.getOptionalValue("parley.files.s3.bucket", String.class).orElse(""),
+            nonBlank(config.getOptionalValue("parley.files.s3.endpoint", String.class))
+                .map(URI::create),
+            config.getOptionalValue("parley.files.s3.region", String.class).orElse("us-east-1"),
+            config.getOptionalValue("parley.files.s3.path-style", Boolean.class).orElse(true),
+            nonBlank(config.getOptionalValue("parley.files.s3.access-key-file", String.class))
+                .map(Path::of),
+            nonBlank(config.getOptionalValue("parley.files.s3.secret-key-file", String.class))
+                .map(Path::of),
+            config.getOptionalValue("parley.files.s3.part-bytes", Integer.class).orElse(8388608)));
+  }
+
+  private static Optional<String> nonBlank(Optional<String> value) {
+    return value.map(String::strip).filter(s -> !s.isEmpty());
+  }
+}
