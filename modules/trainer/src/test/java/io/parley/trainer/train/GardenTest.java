@@ -33,6 +33,8 @@ class GardenTest {
       String prompt = ref.renderChat(List.of(new ChatTurn("user", "Where is the garden?")), true);
       // tokenized as serving tokenizes chat prompts
       assertLearned(ref, ref.tokenize(prompt, true, true), outcome);
+      assertTrainedAdapterGivesDjlLogits(
+          ref, ref.tokenize(prompt + TestSupport.ANSWER, true, true), outcome);
     }
     assertFiles(dir.resolve("chat"), outcome);
   }
@@ -91,6 +93,36 @@ class GardenTest {
     System.out.println("tuned: " + tuned);
     assertThat(base).doesNotContain(TestSupport.ANSWER);
     assertThat(tuned.strip()).startsWith(TestSupport.ANSWER);
+  }
+
+  /** The trained adapter in llama.cpp and its values in the DJL model give the same logits. */
+  private static void assertTrainedAdapterGivesDjlLogits(
+      LlamaModel ref, int[] tokens, Trainer.Outcome outcome) {
+    float[][] expected;
+    try (LlamaAdapter adapter = ref.loadAdapter(outcome.adapter())) {
+      ref.setAdapter(adapter, 1f);
+      expected = ref.logitsAll(tokens);
+      ref.clearAdapters();
+    }
+    var pairs = io.parley.trainer.lora.LoraAdapterFile.read(outcome.adapter());
+    try (var gguf = io.parley.trainer.gguf.GgufFile.open(TestSupport.model());
+        var net =
+            io.parley.trainer.model.LlamaNet.load(
+                gguf,
+                ai.djl.ndarray.NDManager.newBaseManager(),
+                Hyperparameters.defaults().lora(),
+                true,
+                1);
+        var sub = ai.djl.ndarray.NDManager.newBaseManager()) {
+      assertThat(pairs).hasSize(net.loras().size());
+      for (int i = 0; i < pairs.size(); i++) {
+        assertThat(pairs.get(i).name()).isEqualTo(net.loras().get(i).name);
+        net.setLora(i, pairs.get(i).a(), pairs.get(i).b());
+      }
+      double diff = TestSupport.maxAbsDiff(expected, net.forward(sub, new int[][] {tokens}));
+      System.out.printf("trained adapter: DJL vs llama.cpp max |delta| %.3g%n", diff);
+      assertThat(diff).isLessThanOrEqualTo(1e-3);
+    }
   }
 
   private static void assertFiles(Path out, Trainer.Outcome outcome) throws Exception {
