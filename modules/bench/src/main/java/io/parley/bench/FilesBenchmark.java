@@ -2,6 +2,7 @@ package io.parley.bench;
 
 import io.parley.testing.LibertyServer;
 import io.parley.testing.Ports;
+import io.parley.testing.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,6 +45,7 @@ public final class FilesBenchmark {
     int filesGrpc = Ports.free();
     int filesHttp = Ports.free();
     int gatewayPort = Ports.free();
+    var certs = TestCertificates.create(output.resolve("tls"));
     var servers = new ArrayList<LibertyServer>();
     try {
       servers.add(
@@ -56,7 +58,8 @@ public final class FilesBenchmark {
                   "PARLEY_GRPC_PORT", Integer.toString(filesGrpc),
                   "PARLEY_DATA_DIR", output.resolve("data").toString(),
                   "PARLEY_FILES_STORE_DIRECTORY", blobs.toString(),
-                  "PARLEY_FILES_QUOTA_BYTES", "0")));
+                  "PARLEY_FILES_QUOTA_BYTES", "0"),
+              certs));
       servers.add(
           LibertyServer.start(
               root,
@@ -72,7 +75,8 @@ public final class FilesBenchmark {
                   "PARLEY_GATEWAY_ADMIN_KEY_FILE",
                   keyFile.toString(),
                   "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
-                  "false")));
+                  "false"),
+              certs));
       servers
           .get(0)
           .awaitReady(
