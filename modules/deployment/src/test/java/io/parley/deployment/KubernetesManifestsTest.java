@@ -223,7 +223,9 @@ class KubernetesManifestsTest {
     assertThat(manifestFiles())
         .filteredOn(f -> !referenced.contains(f))
         .containsExactlyInAnyOrder(
-            base().resolve("secret.example.yaml"), base().resolve("certificates.example.yaml"));
+            base().resolve("secret.example.yaml"),
+            base().resolve("certificates.example.yaml"),
+            base().resolve("../files/files-certificate.example.yaml").normalize());
   }
 
   @Test
