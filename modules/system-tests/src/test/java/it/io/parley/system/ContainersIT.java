@@ -56,7 +56,7 @@ class ContainersIT {
     ENV.put("PARLEY_NETWORK_SUBNET", "198.18.7.128/25");
     ENV.put("PARLEY_MODEL", TestModels.stories260k().toString());
     ENV.put("PARLEY_PORT", Integer.toString(Ports.free()));
-    for (var service : List.of("INFERENCE", "EMBEDDINGS", "USAGE", "SAFETY")) {
+    for (var service : List.of("INFERENCE", "EMBEDDINGS", "USAGE", "SAFETY", "FILES")) {
       ENV.put("PARLEY_" + service + "_HTTP_PORT", Integer.toString(Ports.free()));
     }
     ENV.put("PARLEY_JAVA_HOME", System.getProperty("parley.java.home", ""));
@@ -188,6 +188,30 @@ class ContainersIT {
 
     assertThat(response.results()).hasSize(1);
     assertThat(response.results().getFirst().flagged()).isTrue();
+  }
+
+  @Test
+  void file_uploadedAndReadBack_throughTheFilesContainer() throws Exception {
+    var bytes = new byte[300_000];
+    new java.util.Random(7).nextBytes(bytes);
+    var path = HOME.resolve("upload.bin");
+    Files.write(path, bytes);
+
+    var file =
+        client
+            .files()
+            .create(
+                com.openai.models.files.FileCreateParams.builder()
+                    .file(path)
+                    .purpose(com.openai.models.files.FilePurpose.USER_DATA)
+                    .build());
+
+    assertThat(file.id()).startsWith("file-");
+    assertThat(file.bytes()).isEqualTo(bytes.length);
+    try (var response = client.files().content(file.id())) {
+      assertThat(response.body().readAllBytes()).isEqualTo(bytes);
+    }
+    client.files().delete(file.id());
   }
 
   @Test
