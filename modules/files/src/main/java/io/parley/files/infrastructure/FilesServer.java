@@ -11,6 +11,7 @@ import io.parley.files.infrastructure.blob.S3BlobStore;
 import io.parley.files.infrastructure.config.FilesSettings;
 import io.parley.files.infrastructure.jdbc.FilesDatabase;
 import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
+import io.parley.persistence.Database;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +22,7 @@ import java.util.List;
  */
 public final class FilesServer implements AutoCloseable {
 
-  private final FilesDatabase database;
+  private final Database database;
   private final BlobStore blobs;
   private final FileService files;
   private final JdbcFileRepository repository;

@@ -1,6 +1,7 @@
 package io.parley.files.testsupport;
 
 import io.parley.files.infrastructure.jdbc.FilesDatabase;
+import io.parley.persistence.Database;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -39,12 +40,12 @@ public final class TestDatabases {
   }
 
   /** A pool on one schema (migrated). */
-  public static FilesDatabase postgres(String schema, int poolSize) {
+  public static Database postgres(String schema, int poolSize) {
     return FilesDatabase.open(schemaUrl(schema), postgresUser(), Optional.empty(), poolSize);
   }
 
   /** A private in-memory H2 database (migrated). */
-  public static FilesDatabase h2() {
+  public static Database h2() {
     var name = "files" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     return FilesDatabase.open(
         "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", "sa", Optional.empty(), 4);

@@ -1,6 +1,7 @@
 package io.parley.usage.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.persistence.Database;
 import io.parley.usage.api.grpc.UsageCallers;
 import io.parley.usage.api.grpc.UsageGrpcService;
 import io.parley.usage.application.AccountService;
@@ -27,7 +28,7 @@ public final class UsageServer implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(UsageServer.class.getName());
 
-  private final UsageDatabase database;
+  private final Database database;
   private final AccountService accounts;
   private final LedgerService ledger;
   private final UsageReports reports;

@@ -1,5 +1,6 @@
 package io.parley.usage.testsupport;
 
+import io.parley.persistence.Database;
 import io.parley.usage.application.AccountService;
 import io.parley.usage.application.LedgerService;
 import io.parley.usage.application.NotificationSink;
@@ -8,7 +9,6 @@ import io.parley.usage.domain.PriceTable;
 import io.parley.usage.infrastructure.jdbc.JdbcAccountRepository;
 import io.parley.usage.infrastructure.jdbc.JdbcLedgerRepository;
 import io.parley.usage.infrastructure.jdbc.JdbcUsageRepository;
-import io.parley.usage.infrastructure.jdbc.UsageDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
@@ -22,7 +22,7 @@ import java.util.Optional;
  * @param reports reports
  */
 public record Stack(
-    UsageDatabase database, AccountService accounts, LedgerService ledger, UsageReports reports) {
+    Database database, AccountService accounts, LedgerService ledger, UsageReports reports) {
 
   /** Prices of the tests: "m" costs 1 micro-dollar per token in and 2 out (per 1M: 1e6 / 2e6). */
   public static final PriceTable PRICES =
@@ -30,7 +30,7 @@ public record Stack(
 
   /** A stack over {@code database}. */
   public static Stack over(
-      UsageDatabase database, Clock clock, Optional<Path> bootstrapKey, NotificationSink sink) {
+      Database database, Clock clock, Optional<Path> bootstrapKey, NotificationSink sink) {
     var accountRepository = new JdbcAccountRepository(database.jdbc());
     var accounts =
         new AccountService(

@@ -1,5 +1,6 @@
 package io.parley.usage.testsupport;
 
+import io.parley.persistence.Database;
 import io.parley.usage.infrastructure.jdbc.UsageDatabase;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -39,12 +40,12 @@ public final class TestDatabases {
   }
 
   /** A pool on one schema (migrated). */
-  public static UsageDatabase postgres(String schema, int poolSize) {
+  public static Database postgres(String schema, int poolSize) {
     return UsageDatabase.open(schemaUrl(schema), postgresUser(), Optional.empty(), poolSize);
   }
 
   /** A private in-memory H2 database (migrated). */
-  public static UsageDatabase h2() {
+  public static Database h2() {
     var name = "usage" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     return UsageDatabase.open(
         "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", "sa", Optional.empty(), 4);

@@ -1,30 +1,34 @@
 package io.parley.files.infrastructure.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.parley.files.domain.StoreException;
+import io.parley.persistence.Database;
+import io.parley.persistence.Schema;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 
 /**
- * The files database: a HikariCP pool migrated by Flyway on open. HikariCP lives in the application
- * rather than in Liberty's {@code dataSource} so that the same code runs in plain unit tests, in
- * Liberty and against either PostgreSQL or embedded H2 chosen by the URL alone.
+ * The files database: the shared pool-and-migrations layer ({@link Database}) with this service's
+ * migrations and its {@link StoreException}.
  */
-public final class FilesDatabase implements AutoCloseable {
+public final class FilesDatabase {
 
-  private final HikariDataSource dataSource;
-  private final Jdbc jdbc;
+  /**
+   * Every migration under {@code db/migration}, in order: a new file is added here (a test checks
+   * the list against the directory).
+   */
+  static final List<String> MIGRATIONS = List.of("V1__files_schema.sql");
 
-  private FilesDatabase(HikariDataSource dataSource) {
-    this.dataSource = dataSource;
-    this.jdbc = new Jdbc(dataSource);
-  }
+  /** The files schema. */
+  static final Schema SCHEMA =
+      new Schema(
+          "parley-files",
+          FilesDatabase.class.getClassLoader(),
+          MIGRATIONS,
+          e -> new StoreException("The files database failed.", e));
+
+  private FilesDatabase() {}
 
   /**
    * Opens the pool and migrates the schema.
@@ -34,75 +38,12 @@ public final class FilesDatabase implements AutoCloseable {
    * @param passwordFile file holding the password, if any
    * @param poolSize maximum connections
    */
-  public static FilesDatabase open(
-      String url, String user, Optional<Path> passwordFile, int poolSize) {
-    var config = new HikariConfig();
-    config.setJdbcUrl(h2Defaults(url));
-    config.setUsername(user);
-    passwordFile.ifPresent(file -> config.setPassword(readSecret(file)));
-    config.setMaximumPoolSize(poolSize);
-    config.setMinimumIdle(Math.min(2, poolSize));
-    config.setPoolName("parley-files");
-    config.setConnectionTimeout(10_000);
-    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    if (url.startsWith("jdbc:postgresql:")) {
-      config.setDriverClassName("org.postgresql.Driver");
-    } else if (url.startsWith("jdbc:h2:")) {
-      config.setDriverClassName("org.h2.Driver");
-    }
-    var dataSource = new HikariDataSource(config);
-    try {
-      migrate(dataSource);
-    } catch (RuntimeException e) {
-      dataSource.close();
-      throw e;
-    }
-    return new FilesDatabase(dataSource);
+  public static Database open(String url, String user, Optional<Path> passwordFile, int poolSize) {
+    return Database.open(SCHEMA, url, user, passwordFile, poolSize);
   }
 
   /** Applies the migrations under {@code db/migration}. */
   public static void migrate(DataSource dataSource) {
-    var classLoader = FilesDatabase.class.getClassLoader();
-    Flyway.configure(classLoader)
-        .dataSource(dataSource)
-        .resourceProvider(new MigrationResources(classLoader))
-        .callbackLocations(new String[0])
-        .load()
-        .migrate();
-  }
-
-  /** Embedded H2 waits for row locks as long as PostgreSQL would (its default is one second). */
-  private static String h2Defaults(String url) {
-    if (url.startsWith("jdbc:h2:") && !url.toUpperCase().contains("LOCK_TIMEOUT")) {
-      return url + ";LOCK_TIMEOUT=10000";
-    }
-    return url;
-  }
-
-  private static String readSecret(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the database password file " + file, e);
-    }
-  }
-
-  /** Transactions on the pool. */
-  public Jdbc jdbc() {
-    return jdbc;
-  }
-
-  /** Whether the database answers within {@code seconds}. */
-  public boolean healthy(int seconds) {
-    try (var c = dataSource.getConnection()) {
-      return c.isValid(seconds);
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
-  @Override
-  public void close() {
-    dataSource.close();
+    Database.migrate(SCHEMA, dataSource);
   }
 }

@@ -11,6 +11,7 @@ import io.parley.files.domain.StoredFile;
 import io.parley.files.domain.Upload;
 import io.parley.files.domain.UploadPart;
 import io.parley.files.domain.UploadStatus;
+import io.parley.persistence.Jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

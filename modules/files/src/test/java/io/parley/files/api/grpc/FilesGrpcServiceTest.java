@@ -15,10 +15,10 @@ import io.parley.common.grpc.GrpcErrors;
 import io.parley.files.application.FileLimits;
 import io.parley.files.application.FileService;
 import io.parley.files.infrastructure.blob.DirectoryBlobStore;
-import io.parley.files.infrastructure.jdbc.FilesDatabase;
 import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
 import io.parley.files.testsupport.TestDatabases;
 import io.parley.files.v1.*;
+import io.parley.persistence.Database;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +47,7 @@ class FilesGrpcServiceTest {
 
   @TempDir Path blobs;
   String schema;
-  FilesDatabase database;
+  Database database;
   JdbcFileRepository repository;
   Server server;
   ManagedChannel channel;

@@ -3,6 +3,7 @@ package io.parley.files.infrastructure.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.files.testsupport.TestDatabases;
+import io.parley.persistence.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -15,7 +16,7 @@ class MigrationResourcesTest {
   void everyMigrationFile_isListed() throws Exception {
     try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
-          .isEqualTo(MigrationResources.MIGRATIONS);
+          .isEqualTo(FilesDatabase.MIGRATIONS);
     }
   }
 
@@ -35,7 +36,7 @@ class MigrationResourcesTest {
     }
   }
 
-  private static long count(FilesDatabase db, String sql) throws Exception {
+  private static long count(Database db, String sql) throws Exception {
     try (var c = db.jdbc().dataSource().getConnection();
         var rs = c.createStatement().executeQuery(sql)) {
       rs.next();

@@ -1,6 +1,7 @@
 package io.parley.usage.infrastructure.jdbc;
 
 import io.parley.common.ids.Ids;
+import io.parley.persistence.Jdbc;
 import io.parley.usage.domain.AccountRepository;
 import io.parley.usage.domain.ApiKeyInfo;
 import io.parley.usage.domain.ConflictException;

@@ -1,6 +1,7 @@
 package io.parley.usage.infrastructure.jdbc;
 
 import io.parley.common.ids.Ids;
+import io.parley.persistence.Jdbc;
 import io.parley.usage.domain.ConflictException;
 import io.parley.usage.domain.Cost;
 import io.parley.usage.domain.InsufficientQuotaException;

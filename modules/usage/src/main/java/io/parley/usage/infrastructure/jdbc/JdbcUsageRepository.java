@@ -1,5 +1,6 @@
 package io.parley.usage.infrastructure.jdbc;
 
+import io.parley.persistence.Jdbc;
 import io.parley.usage.domain.UsageQuery;
 import io.parley.usage.domain.UsageRepository;
 import io.parley.usage.domain.UsageRow;

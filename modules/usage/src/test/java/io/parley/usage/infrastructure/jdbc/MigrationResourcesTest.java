@@ -2,6 +2,7 @@ package io.parley.usage.infrastructure.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.persistence.Database;
 import io.parley.usage.testsupport.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ class MigrationResourcesTest {
   void everyMigrationFile_isListed() throws Exception {
     try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
-          .isEqualTo(MigrationResources.MIGRATIONS);
+          .isEqualTo(UsageDatabase.MIGRATIONS);
     }
   }
 
@@ -35,7 +36,7 @@ class MigrationResourcesTest {
     }
   }
 
-  private static long count(UsageDatabase db, String sql) throws Exception {
+  private static long count(Database db, String sql) throws Exception {
     try (var c = db.jdbc().dataSource().getConnection();
         var rs = c.createStatement().executeQuery(sql)) {
       rs.next();

@@ -1,8 +1,8 @@
-package io.parley.usage.infrastructure.jdbc;
+package io.parley.persistence;
 
-import io.parley.usage.domain.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /** Runs units of work on pooled connections, in transactions that are retried on deadlocks. */
@@ -16,7 +16,7 @@ public final class Jdbc {
   }
 
   /** Raised inside a unit of work when an insert hit a unique constraint. */
-  static final class DuplicateKey extends RuntimeException {
+  public static final class DuplicateKey extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     DuplicateKey(SQLException cause) {
@@ -27,9 +27,16 @@ public final class Jdbc {
   private static final int ATTEMPTS = 5;
 
   private final DataSource dataSource;
+  private final Function<SQLException, RuntimeException> failure;
 
-  public Jdbc(DataSource dataSource) {
+  /**
+   * Units of work on {@code dataSource}.
+   *
+   * @param failure what a failed unit of work becomes (the service's store exception)
+   */
+  public Jdbc(DataSource dataSource, Function<SQLException, RuntimeException> failure) {
     this.dataSource = dataSource;
+    this.failure = failure;
   }
 
   /** The pool. */
@@ -63,7 +70,7 @@ public final class Jdbc {
         if (isRetryable(e) && attempt < ATTEMPTS) {
           continue;
         }
-        throw new StoreException("The usage database failed.", e);
+        throw failure.apply(e);
       }
     }
   }
@@ -76,7 +83,7 @@ public final class Jdbc {
       if (isUniqueViolation(e)) {
         throw new DuplicateKey(e);
       }
-      throw new StoreException("The usage database failed.", e);
+      throw failure.apply(e);
     }
   }
 
@@ -89,7 +96,7 @@ public final class Jdbc {
   }
 
   /** SQLSTATE 23505, the same on PostgreSQL and H2. */
-  static boolean isUniqueViolation(SQLException e) {
+  public static boolean isUniqueViolation(SQLException e) {
     return "23505".equals(e.getSQLState());
   }
 

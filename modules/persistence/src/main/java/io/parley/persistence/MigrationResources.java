@@ -1,4 +1,4 @@
-package io.parley.files.infrastructure.jdbc;
+package io.parley.persistence;
 
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -11,33 +11,34 @@ import org.flywaydb.core.api.ResourceProvider;
 import org.flywaydb.core.api.resource.LoadableResource;
 
 /**
- * The migrations, listed by name and read through the class loader. Flyway's own class-path scanner
- * cannot list a directory inside a WAR deployed on Liberty, so the list is explicit: every new file
- * under {@code db/migration} is added to {@link #MIGRATIONS} (a test checks they match).
+ * A service's migrations, listed by name and read through its class loader. Flyway's own class-path
+ * scanner cannot list a directory inside a WAR deployed on Liberty, so the list is explicit: every
+ * new file under {@code db/migration} is added to the service's list (each service has a test that
+ * checks the list against the directory).
  */
-final class MigrationResources implements ResourceProvider {
+public final class MigrationResources implements ResourceProvider {
 
   /** Location of the migrations on the class path. */
-  static final String LOCATION = "db/migration";
-
-  /** Every migration, in order. */
-  static final List<String> MIGRATIONS = List.of("V1__files_schema.sql");
+  public static final String LOCATION = "db/migration";
 
   private final ClassLoader classLoader;
+  private final List<String> migrations;
 
-  MigrationResources(ClassLoader classLoader) {
+  /** The migrations {@code migrations} under {@link #LOCATION} of {@code classLoader}. */
+  public MigrationResources(ClassLoader classLoader, List<String> migrations) {
     this.classLoader = classLoader;
+    this.migrations = List.copyOf(migrations);
   }
 
   @Override
   public LoadableResource getResource(String name) {
     var file = name.contains("/") ? name.substring(name.lastIndexOf('/') + 1) : name;
-    return MIGRATIONS.contains(file) ? new Migration(file) : null;
+    return migrations.contains(file) ? new Migration(file) : null;
   }
 
   @Override
   public Collection<LoadableResource> getResources(String prefix, String[] suffixes) {
-    return MIGRATIONS.stream()
+    return migrations.stream()
         .filter(f -> f.startsWith(prefix) && Arrays.stream(suffixes).anyMatch(f::endsWith))
         .<LoadableResource>map(Migration::new)
         .toList();
