@@ -1,6 +1,5 @@
 package io.parley.gateway.api.rest;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.gateway.domain.ClientClosedRequestException;
 import io.parley.gateway.domain.GatewayException;
@@ -8,7 +7,6 @@ import io.parley.gateway.domain.InvalidRequestException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /** Reads a JSON request body: content type, size limit, syntax, an object at the top. */
@@ -58,10 +56,10 @@ final class RequestBodies {
               + " instead.",
           null,
           "invalid_type");
-    } catch (JacksonException e) {
-      throw new InvalidRequestException(MALFORMED, null, null);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // JacksonException, and what its encoding detection throws for bytes that look like UTF-16
+      // or UTF-32 but are not (CharConversionException): the body is in memory, so no I/O failed.
+      throw new InvalidRequestException(MALFORMED, null, null);
     }
   }
 
