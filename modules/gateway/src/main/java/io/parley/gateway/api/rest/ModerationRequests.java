@@ -8,7 +8,8 @@ import io.parley.safety.v1.ModerateRequest;
 /**
  * Parses and validates the body of {@code POST /v1/moderations}: {@code input} (a string or an
  * array of strings; content parts, text or image, are refused) and {@code model} (optional: the
- * service's default). How many inputs and how long each may be is the service's call.
+ * service's default). At most {@value RequestLimits#MODERATION_INPUTS} inputs and one gRPC message
+ * here; the service may allow fewer inputs and caps each one's length.
  */
 final class ModerationRequests {
 
