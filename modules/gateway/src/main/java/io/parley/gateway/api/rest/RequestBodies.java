@@ -98,7 +98,7 @@ final class RequestBodies {
       throw clientClosed(e.toString());
     }
     if (contentLength > total) {
-      // Liberty's throwIOEForInboundConnections=false: a hang-up reads as an early end.
+      // A stream that ends before its Content-Length: the client went away.
       throw clientClosed(total + " of " + contentLength + " bytes");
     }
     return out.toByteArray();
