@@ -36,6 +36,17 @@ public final class GrpcErrors {
    */
   public static final String CALLER_NOT_ALLOWED = "caller_not_allowed";
 
+  /**
+   * Most characters of an error message sent. The message travels twice in the trailers ({@code
+   * grpc-message}, percent-encoded, and {@code grpc-status-details-bin}, base64), and a client
+   * refuses trailers over 8 KiB: a message that repeats a long input must not turn a client error
+   * into a transport failure.
+   */
+  public static final int MAX_MESSAGE_CHARS = 512;
+
+  /** Most characters of one metadata value sent. */
+  public static final int MAX_METADATA_CHARS = 128;
+
   private GrpcErrors() {}
 
   /**
@@ -49,12 +60,16 @@ public final class GrpcErrors {
   public static StatusRuntimeException toException(
       Status.Code code, String reason, String message, Map<String, String> metadata) {
     var info =
-        ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build();
+        ErrorInfo.newBuilder().setReason(truncate(reason, MAX_METADATA_CHARS)).setDomain(DOMAIN);
+    metadata.forEach(
+        (key, value) ->
+            info.putMetadata(
+                truncate(key, MAX_METADATA_CHARS), truncate(value, MAX_METADATA_CHARS)));
     var status =
         com.google.rpc.Status.newBuilder()
             .setCode(code.value())
-            .setMessage(message)
-            .addDetails(com.google.protobuf.Any.pack(info))
+            .setMessage(truncate(message, MAX_MESSAGE_CHARS))
+            .addDetails(com.google.protobuf.Any.pack(info.build()))
             .build();
     return StatusProto.toStatusRuntimeException(status);
   }
@@ -76,6 +91,18 @@ public final class GrpcErrors {
     metadata.put(TYPE, failure.type());
     return toException(
         failure.code(), failure == Failure.INTERNAL ? "server_error" : reason, message, metadata);
+  }
+
+  /** At most {@code max} characters of a text, marked when shortened (never a split pair). */
+  static String truncate(String text, int max) {
+    if (text.length() <= max) {
+      return text;
+    }
+    int end = max - 1;
+    if (Character.isHighSurrogate(text.charAt(end - 1))) {
+      end--;
+    }
+    return text.substring(0, end) + "…";
   }
 
   /**

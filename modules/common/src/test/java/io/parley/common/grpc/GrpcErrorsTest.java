@@ -64,4 +64,48 @@ class GrpcErrorsTest {
     assertThat(error.reason()).isEmpty();
     assertThat(error.message()).isEqualTo("down");
   }
+
+  @Test
+  void longMessageEchoingInput_staysUnderTheTrailerLimit_overRealNetty() throws Exception {
+    var echoed = "The model '" + "é".repeat(100_000) + "' does not exist";
+    var server =
+        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
+                new java.net.InetSocketAddress("127.0.0.1", 0))
+            .addService(
+                new InferenceServiceGrpc.InferenceServiceImplBase() {
+                  @Override
+                  public void getModel(
+                      GetModelRequest request, StreamObserver<GetModelResponse> observer) {
+                    observer.onError(
+                        GrpcErrors.toException(
+                            Status.Code.NOT_FOUND,
+                            "model_not_found",
+                            echoed,
+                            Map.of(GrpcErrors.PARAM, "p".repeat(100_000))));
+                  }
+                })
+            .build()
+            .start();
+    var channel =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                "127.0.0.1", server.getPort())
+            .usePlaintext()
+            .build();
+    try {
+      StatusRuntimeException failure = null;
+      try {
+        InferenceServiceGrpc.newBlockingStub(channel)
+            .getModel(GetModelRequest.newBuilder().setModel("x").build());
+      } catch (StatusRuntimeException e) {
+        failure = e;
+      }
+      var error = GrpcErrors.parse(failure);
+      assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
+      assertThat(error.reason()).isEqualTo("model_not_found");
+      assertThat(error.message()).hasSize(GrpcErrors.MAX_MESSAGE_CHARS).endsWith("…");
+    } finally {
+      channel.shutdownNow();
+      server.shutdownNow();
+    }
+  }
 }

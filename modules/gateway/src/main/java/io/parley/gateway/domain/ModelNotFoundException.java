@@ -12,6 +12,11 @@ public class ModelNotFoundException extends GatewayException {
         INVALID_REQUEST,
         "model_not_found",
         null,
-        "The model `" + model + "` does not exist or you do not have access to it.");
+        "The model `" + shown(model) + "` does not exist or you do not have access to it.");
+  }
+
+  /** At most 256 characters of the id (longer ones are never served, and not repeated). */
+  private static String shown(String model) {
+    return model.length() <= 256 ? model : model.substring(0, 256) + "…";
   }
 }

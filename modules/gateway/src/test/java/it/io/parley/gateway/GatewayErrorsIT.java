@@ -42,6 +42,8 @@ class GatewayErrorsIT {
     TestCertificates.create(Path.of(System.getProperty("gateway.it.dir"), "tls"));
   }
 
+  private static final String ALLOWED_ORIGIN = "https://app.example.test";
+
   private String key;
 
   @Deployment(testable = false)
@@ -204,6 +206,237 @@ class GatewayErrorsIT {
           .isEqualTo("The inference service is unavailable. Please retry shortly.");
       assertOpenAiHeaders(response);
     }
+  }
+
+  @Test
+  void longModelIds_are400StringAboveMaxLength_beforeAnyBackendCall() throws Exception {
+    var model = "m".repeat(300);
+    var bodies =
+        java.util.Map.of(
+            "/v1/chat/completions",
+            "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+            "/v1/completions",
+            "{\"model\":\"" + model + "\",\"prompt\":\"Hi\"}",
+            "/v1/embeddings",
+            "{\"model\":\"" + model + "\",\"input\":\"Hi\"}",
+            "/v1/moderations",
+            "{\"model\":\"" + model + "\",\"input\":\"Hi\"}");
+
+    for (var entry : bodies.entrySet()) {
+      var response = post(entry.getKey(), entry.getValue());
+
+      assertThat(response.statusCode()).as(entry.getKey()).isEqualTo(400);
+      var error = error(response);
+      assertThat(error.get("param").asText()).isEqualTo("model");
+      assertThat(error.get("code").asText()).isEqualTo("string_above_max_length");
+    }
+  }
+
+  @Test
+  void modelIdOf20000CharactersInThePath_is404Envelope() throws Exception {
+    var response =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/models/" + "x".repeat(20_000)))
+                .header("Authorization", "Bearer " + key)
+                .GET());
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(error(response).get("code").asText()).isEqualTo("model_not_found");
+    assertThat(response.body().length()).isLessThan(1000);
+  }
+
+  @Test
+  void oddPaths_getTheEnvelopeWithA4xx_neverAnHtmlPage() throws Exception {
+    for (var path :
+        java.util.List.of(
+            "/v1/organization/users/%2e%2e%2f%2e%2e",
+            "/v1/chat/completions/%252e%252e",
+            "/v1/embeddings/%E2%80%AE",
+            "/v1/%ff%fe",
+            "/nothing/here",
+            "/.parley-error")) {
+      for (var method : java.util.List.of("GET", "DELETE", "POST")) {
+        var response =
+            send(
+                HttpRequest.newBuilder(URI.create(BASE + path))
+                    .header("Authorization", "Bearer " + key)
+                    .method(method, HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(response.statusCode()).as(method + " " + path).isBetween(400, 499);
+        assertThat(response.headers().firstValue("content-type"))
+            .as(method + " " + path + ": " + response.body())
+            .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        error(response);
+        assertThat(response.headers().firstValue("x-content-type-options")).contains("nosniff");
+      }
+    }
+  }
+
+  /**
+   * Servlet 6 makes the container refuse a path with an encoded NUL or a {@code ..} segment before
+   * any application code runs (Liberty: SRVE CWWWC0005I). It stays a 400, and a JSON client (the
+   * OpenAI SDKs send {@code Accept: application/json}) gets JSON, not HTML.
+   */
+  @Test
+  void pathsTheContainerRefuses_are400_andJsonForJsonClients() throws Exception {
+    for (var path :
+        java.util.List.of(
+            "/v1/organization/users/%00%2e%2e", "/v1/%00", "/%2e%2e/%2e%2e/etc/passwd")) {
+      var response =
+          send(
+              HttpRequest.newBuilder(URI.create(BASE + path))
+                  .header("Authorization", "Bearer " + key)
+                  .header("Accept", "application/json")
+                  .DELETE());
+
+      assertThat(response.statusCode()).as(path).isEqualTo(400);
+      assertThat(response.headers().firstValue("content-type")).contains("application/json");
+      assertThat(JSON.readTree(response.body()).isObject()).isTrue();
+      assertThat(response.headers().firstValue("x-content-type-options")).contains("nosniff");
+    }
+  }
+
+  @Test
+  void wrongMethod_is405Envelope_withAllow() throws Exception {
+    var response =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/chat/completions"))
+                .header("Authorization", "Bearer " + key)
+                .GET());
+
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(error(response).get("message").asText())
+        .isEqualTo("Invalid method for URL (GET /v1/chat/completions).");
+  }
+
+  @Test
+  void preflightFromAnAllowedOrigin_needsNoKey_andAnswersTheCorsHeaders() throws Exception {
+    var response =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/chat/completions"))
+                .header("Origin", ALLOWED_ORIGIN)
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization, content-type")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).isEqualTo(204);
+    var headers = response.headers();
+    assertThat(headers.firstValue("access-control-allow-origin")).contains(ALLOWED_ORIGIN);
+    assertThat(headers.firstValue("access-control-allow-methods").orElseThrow()).contains("POST");
+    assertThat(headers.firstValue("access-control-allow-headers").orElseThrow())
+        .containsIgnoringCase("authorization");
+    assertThat(headers.firstValue("access-control-max-age")).contains("300");
+    assertThat(headers.firstValue("x-content-type-options")).contains("nosniff");
+  }
+
+  @Test
+  void preflightFromAnotherOrigin_is403_withoutCorsHeaders() throws Exception {
+    var response =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/chat/completions"))
+                .header("Origin", "https://evil.example.test")
+                .header("Access-Control-Request-Method", "POST")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(error(response).get("code").asText()).isEqualTo("origin_not_allowed");
+    assertThat(response.headers().firstValue("access-control-allow-origin")).isEmpty();
+  }
+
+  @Test
+  void requestsFromAnAllowedOrigin_exposeTheRateLimitAndRequestIdHeaders() throws Exception {
+    var allowed =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/nothing-here"))
+                .header("Authorization", "Bearer " + key)
+                .header("Origin", ALLOWED_ORIGIN)
+                .GET());
+    var other =
+        send(
+            HttpRequest.newBuilder(BASE.resolve("/v1/nothing-here"))
+                .header("Authorization", "Bearer " + key)
+                .header("Origin", "https://evil.example.test")
+                .GET());
+
+    assertThat(allowed.headers().firstValue("access-control-allow-origin"))
+        .contains(ALLOWED_ORIGIN);
+    assertThat(allowed.headers().firstValue("access-control-expose-headers").orElseThrow())
+        .contains("x-request-id", "x-ratelimit-remaining-requests", "x-ratelimit-reset-tokens");
+    assertThat(other.headers().firstValue("access-control-allow-origin")).isEmpty();
+  }
+
+  @Test
+  void everyResponse_isNosniff_andApiResponsesAreNotStored() throws Exception {
+    var api = post("/v1/chat/completions", "{");
+    var noKey = send(HttpRequest.newBuilder(BASE.resolve("/v1/models")).GET());
+    var health = send(HttpRequest.newBuilder(BASE.resolve("/health/live")).GET());
+
+    for (var response : java.util.List.of(api, noKey)) {
+      assertThat(response.headers().firstValue("x-content-type-options")).contains("nosniff");
+      assertThat(response.headers().firstValue("cache-control")).contains("no-store");
+    }
+    assertThat(health.headers().firstValue("x-content-type-options")).contains("nosniff");
+  }
+
+  @Test
+  void clientHangingUpMidUpload_isOneDebugLine_noErrorNoFfdc() throws Exception {
+    var server = Path.of(System.getProperty("gateway.it.server.dir"));
+    var ffdc = server.resolve("logs/ffdc");
+    var messages = server.resolve("logs/messages.log");
+    var trace = server.resolve("logs/trace.log");
+    long ffdcBefore = countFiles(ffdc);
+    long messagesBefore = Files.size(messages);
+    long traceBefore = Files.exists(trace) ? Files.size(trace) : 0;
+
+    for (var path : java.util.List.of("/v1/chat/completions", "/v1/embeddings")) {
+      try (var socket = new java.net.Socket("127.0.0.1", BASE.getPort())) {
+        var out = socket.getOutputStream();
+        out.write(
+            ("POST "
+                    + path
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + key
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
+                    + "{\"model\":\"m\",\"messages\":[")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+        Thread.sleep(300);
+      }
+    }
+    // Let the server notice and log whatever it logs.
+    Thread.sleep(1500);
+
+    assertThat(countFiles(ffdc)).isEqualTo(ffdcBefore);
+    var logged = tail(messages, messagesBefore);
+    assertThat(logged.lines().filter(line -> line.matches(".*\\] \\S+ \\S+\\s+E .*")))
+        .as(logged)
+        .isEmpty();
+    assertThat(logged).doesNotContain("SRVE", "Exception");
+    var traced = tail(trace, traceBefore);
+    assertThat(traced.lines().filter(l -> l.contains("request body not read to its end")))
+        .as(traced)
+        .hasSize(2);
+  }
+
+  private static long countFiles(Path dir) throws java.io.IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (var files = Files.list(dir)) {
+      return files.count();
+    }
+  }
+
+  private static String tail(Path file, long from) throws java.io.IOException {
+    if (!Files.exists(file)) {
+      return "";
+    }
+    var bytes = Files.readAllBytes(file);
+    return new String(
+        bytes,
+        (int) Math.min(from, bytes.length),
+        (int) Math.max(0, bytes.length - from),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {

@@ -22,7 +22,7 @@ final class ChatCompletionRequests {
   static ChatCompletionCall parse(ObjectNode body, String requestId) {
     var params = new Params(body);
     var request = GenerateRequest.newBuilder().setRequestId(requestId);
-    request.setModel(params.requiredString("model"));
+    request.setModel(params.model());
     request.setChat(messages(params));
 
     var maxTokens = params.integer("max_tokens", 1, Integer.MAX_VALUE);
@@ -51,7 +51,8 @@ final class ChatCompletionRequests {
     boolean stream = CommonParams.stream(params);
     boolean includeUsage = CommonParams.includeUsage(params, stream);
     rejectUnsupported(params);
-    return new ChatCompletionCall(request.build(), stream, includeUsage, logprobs);
+    return new ChatCompletionCall(
+        RequestLimits.fitsGrpc(request.build(), "inference"), stream, includeUsage, logprobs);
   }
 
   private static ChatPrompt messages(Params params) {
@@ -65,6 +66,7 @@ final class ChatCompletionRequests {
     if (node.isEmpty()) {
       throw Params.empty("messages");
     }
+    Params.maxItems(node, "messages", RequestLimits.MESSAGES);
     var prompt = ChatPrompt.newBuilder();
     for (int i = 0; i < node.size(); i++) {
       prompt.addMessages(message(node.get(i), "messages[" + i + "]"));
@@ -113,6 +115,7 @@ final class ChatCompletionRequests {
     if (node.isEmpty()) {
       throw Params.empty(param);
     }
+    Params.maxItems(node, param, RequestLimits.CONTENT_PARTS);
     var text = new StringBuilder();
     for (int j = 0; j < node.size(); j++) {
       var part = node.get(j);
@@ -127,7 +130,7 @@ final class ChatCompletionRequests {
       if (!"text".equals(Params.string(type, partParam + ".type"))) {
         throw new InvalidRequestException(
             "Invalid content type. Only text content parts are supported, but got '"
-                + type.textValue()
+                + RequestLimits.shown(type.textValue())
                 + "'.",
             partParam + ".type",
             "invalid_value");

@@ -30,7 +30,7 @@ final class CommonParams {
         .setSampling(sampling)
         .addAllStop(params.stop())
         .setN(params.integer("n", 1, 128).orElse(1));
-    params.string("user");
+    params.user();
   }
 
   /** {@code stream}. */

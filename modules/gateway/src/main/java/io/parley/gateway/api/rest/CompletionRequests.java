@@ -24,7 +24,7 @@ final class CompletionRequests {
   static CompletionCall parse(ObjectNode body, String requestId) {
     var params = new Params(body);
     var template = GenerateRequest.newBuilder().setRequestId(requestId);
-    template.setModel(params.requiredString("model"));
+    template.setModel(params.model());
     var promptNode = params.get("prompt");
     if (promptNode == null) {
       throw Params.missing("prompt");
@@ -58,7 +58,8 @@ final class CompletionRequests {
 
     var prompts = new ArrayList<GenerateRequest>();
     for (var prompt : prompts(promptNode, suffix.orElse(null))) {
-      prompts.add(prompt.mergeFrom(template.buildPartial()).build());
+      prompts.add(
+          RequestLimits.fitsGrpc(prompt.mergeFrom(template.buildPartial()).build(), "inference"));
     }
     return new CompletionCall(List.copyOf(prompts), stream, includeUsage, logprobs.isPresent());
   }

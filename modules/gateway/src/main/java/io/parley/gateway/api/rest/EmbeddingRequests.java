@@ -35,12 +35,12 @@ final class EmbeddingRequests {
   static EmbeddingCall parse(ObjectNode body, String requestId) {
     var params = new Params(body);
     var request = EmbedRequest.newBuilder().setRequestId(requestId);
-    request.setModel(params.requiredString("model"));
+    request.setModel(params.model());
     inputs(params.get("input"), request);
     params.integer("dimensions", 1, Integer.MAX_VALUE).ifPresent(request::setDimensions);
     boolean base64 = base64(params);
-    params.string("user");
-    return new EmbeddingCall(request.build(), base64);
+    params.user();
+    return new EmbeddingCall(RequestLimits.fitsGrpc(request.build(), "embeddings"), base64);
   }
 
   private static void inputs(JsonNode input, EmbedRequest.Builder request) {

@@ -1,5 +1,6 @@
 package io.parley.gateway.api.rest;
 
+import io.parley.gateway.domain.ClientClosedRequestException;
 import io.parley.gateway.domain.GatewayException;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,6 +29,9 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
 
   @Override
   public Response toResponse(Throwable failure) {
+    if (failure instanceof ClientClosedRequestException) {
+      ContainerInput.release(request);
+    }
     var requestId = request.getAttribute(RequestIds.PROPERTY);
     if (requestId == null) {
       requestId = RequestIds.next();

@@ -56,7 +56,7 @@ final class Errors {
   private static GatewayException fromStatus(
       WebApplicationException web, String method, String path, String requestId) {
     int status = web.getResponse().getStatus();
-    String url = "(" + method + " " + path + ")";
+    String url = "(" + method + " " + RequestLimits.shown(path, 256) + ")";
     return switch (status) {
       case 404 ->
           new GatewayException(

@@ -1,9 +1,12 @@
 package io.parley.gateway.api.rest;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.parley.gateway.api.rest.dto.ModelList;
 import io.parley.gateway.api.rest.dto.ModelObject;
 import io.parley.gateway.application.ModelCatalog;
+import io.parley.gateway.domain.InvalidRequestException;
 import io.parley.gateway.domain.ModelInfo;
+import io.parley.gateway.domain.ModelNotFoundException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -42,7 +45,15 @@ public class ModelsResource {
     return new ModelList(catalog.list().stream().map(ModelsResource::model).toList());
   }
 
+  /**
+   * @throws ModelNotFoundException without asking any service when the id cannot be a model id
+   */
   ModelObject model(String id) {
+    try {
+      Params.modelId(TextNode.valueOf(id), "model");
+    } catch (InvalidRequestException e) {
+      throw new ModelNotFoundException(id);
+    }
     return model(catalog.get(id));
   }
 

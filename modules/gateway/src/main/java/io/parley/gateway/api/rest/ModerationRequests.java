@@ -8,7 +8,8 @@ import io.parley.safety.v1.ModerateRequest;
 /**
  * Parses and validates the body of {@code POST /v1/moderations}: {@code input} (a string or an
  * array of strings; content parts, text or image, are refused) and {@code model} (optional: the
- * service's default). How many inputs and how long each may be is the service's call.
+ * service's default). At most {@value RequestLimits#MODERATION_INPUTS} inputs and one gRPC message
+ * here; the service may allow fewer inputs and caps each one's length.
  */
 final class ModerationRequests {
 
@@ -21,13 +22,13 @@ final class ModerationRequests {
   static ModerateRequest parse(ObjectNode body, String requestId) {
     var params = new Params(body);
     var request = ModerateRequest.newBuilder().setRequestId(requestId);
-    params.string("model").ifPresent(request::setModel);
+    params.optionalModel().ifPresent(request::setModel);
     var input = params.get("input");
     if (input == null) {
       throw Params.missing("input");
     }
     if (input.isTextual()) {
-      return request.addInputs(input.textValue()).build();
+      return RequestLimits.fitsGrpc(request.addInputs(input.textValue()).build(), "safety");
     }
     if (!input.isArray()) {
       throw Params.invalidType("input", "a string or an array of strings", input);
@@ -35,6 +36,7 @@ final class ModerationRequests {
     if (input.isEmpty()) {
       throw Params.empty("input");
     }
+    Params.maxItems(input, "input", RequestLimits.MODERATION_INPUTS);
     for (int i = 0; i < input.size(); i++) {
       var item = input.get(i);
       if (item.isObject()) {
@@ -45,11 +47,11 @@ final class ModerationRequests {
       }
       request.addInputs(item.textValue());
     }
-    return request.build();
+    return RequestLimits.fitsGrpc(request.build(), "safety");
   }
 
   private static InvalidRequestException contentPart(JsonNode part, int index) {
-    var type = part.path("type").asText("");
+    var type = RequestLimits.shown(part.path("type").asText(""));
     return new InvalidRequestException(
         "Invalid 'input["
             + index

@@ -47,6 +47,32 @@ final class Params {
     return node == null ? Optional.empty() : Optional.of(string(node, name));
   }
 
+  /** A string of at most {@code maxChars} characters. */
+  Optional<String> string(String name, int maxChars) {
+    var node = get(name);
+    return node == null ? Optional.empty() : Optional.of(string(node, name, maxChars));
+  }
+
+  /** The required {@code model}: a model id (bounded, no control characters). */
+  String model() {
+    var node = get("model");
+    if (node == null) {
+      throw missing("model");
+    }
+    return modelId(node, "model");
+  }
+
+  /** The optional {@code model}. */
+  Optional<String> optionalModel() {
+    var node = get("model");
+    return node == null ? Optional.empty() : Optional.of(modelId(node, "model"));
+  }
+
+  /** Validates {@code user}: a string of at most {@value RequestLimits#USER_CHARS} characters. */
+  void user() {
+    string("user", RequestLimits.USER_CHARS);
+  }
+
   Optional<Boolean> bool(String name) {
     var node = get(name);
     if (node == null) {
@@ -83,8 +109,9 @@ final class Params {
       return stops;
     }
     if (node.isTextual()) {
-      if (!node.textValue().isEmpty()) {
-        stops.add(node.textValue());
+      var text = string(node, "stop", RequestLimits.STOP_CHARS);
+      if (!text.isEmpty()) {
+        stops.add(text);
       }
       return stops;
     }
@@ -93,7 +120,7 @@ final class Params {
     }
     maxItems(node, "stop", 4);
     for (int i = 0; i < node.size(); i++) {
-      var text = string(node.get(i), "stop[" + i + "]");
+      var text = string(node.get(i), "stop[" + i + "]", RequestLimits.STOP_CHARS);
       if (!text.isEmpty()) {
         stops.add(text);
       }
@@ -111,6 +138,16 @@ final class Params {
     if (!node.isObject()) {
       throw invalidType("logit_bias", "an object", node);
     }
+    if (node.size() > RequestLimits.LOGIT_BIAS_ENTRIES) {
+      throw new InvalidRequestException(
+          "Invalid 'logit_bias': too many entries. Expected at most "
+              + RequestLimits.LOGIT_BIAS_ENTRIES
+              + ", but got "
+              + node.size()
+              + " instead.",
+          "logit_bias",
+          "invalid_value");
+    }
     for (var field : node.properties()) {
       int token;
       try {
@@ -121,12 +158,12 @@ final class Params {
       if (token < 0) {
         throw new InvalidRequestException(
             "Invalid key in 'logit_bias': "
-                + field.getKey()
+                + RequestLimits.shown(field.getKey())
                 + ". You should only be submitting non-negative integers.",
             "logit_bias",
             "invalid_value");
       }
-      biases.put(token, number(field.getValue(), "logit_bias." + field.getKey(), -100, 100));
+      biases.put(token, number(field.getValue(), "logit_bias." + token, -100, 100));
     }
     return biases;
   }
@@ -145,6 +182,46 @@ final class Params {
     return node.textValue();
   }
 
+  /** A string of at most {@code maxChars} characters. */
+  static String string(JsonNode node, String param, int maxChars) {
+    var text = string(node, param);
+    if (text.length() > maxChars) {
+      throw tooLong(param, maxChars, text.length());
+    }
+    return text;
+  }
+
+  /**
+   * A model id: a string of at most {@value RequestLimits#MODEL_ID_CHARS} characters without
+   * control characters, so it fits every store and header it reaches.
+   */
+  static String modelId(JsonNode node, String param) {
+    var id = string(node, param, RequestLimits.MODEL_ID_CHARS);
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        throw new InvalidRequestException(
+            "Invalid '" + param + "': a model id cannot contain control characters.",
+            param,
+            "invalid_value");
+      }
+    }
+    return id;
+  }
+
+  static InvalidRequestException tooLong(String param, int max, int length) {
+    return new InvalidRequestException(
+        "Invalid '"
+            + param
+            + "': string too long. Expected a string with maximum length "
+            + max
+            + ", but got a string with length "
+            + length
+            + " instead.",
+        param,
+        "string_above_max_length");
+  }
+
   static double number(JsonNode node, String param, double min, double max) {
     if (!node.isNumber()) {
       throw invalidType(param, "a number", node);
@@ -152,13 +229,13 @@ final class Params {
     double value = node.doubleValue();
     if (value < min) {
       throw new InvalidRequestException(
-          node + " is less than the minimum of " + format(min) + " - '" + param + "'",
+          shown(node) + " is less than the minimum of " + format(min) + " - '" + param + "'",
           param,
           "decimal_below_min_value");
     }
     if (value > max) {
       throw new InvalidRequestException(
-          node + " is greater than the maximum of " + format(max) + " - '" + param + "'",
+          shown(node) + " is greater than the maximum of " + format(max) + " - '" + param + "'",
           param,
           "decimal_above_max_value");
     }
@@ -172,13 +249,13 @@ final class Params {
     var value = node.bigIntegerValue();
     if (value.compareTo(java.math.BigInteger.valueOf(min)) < 0) {
       throw new InvalidRequestException(
-          node + " is less than the minimum of " + min + " - '" + param + "'",
+          shown(node) + " is less than the minimum of " + min + " - '" + param + "'",
           param,
           "integer_below_min_value");
     }
     if (value.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
       throw new InvalidRequestException(
-          node + " is greater than the maximum of " + max + " - '" + param + "'",
+          shown(node) + " is greater than the maximum of " + max + " - '" + param + "'",
           param,
           "integer_above_max_value");
     }
@@ -228,9 +305,15 @@ final class Params {
       list.append(i == 0 ? "'" : ", '").append(allowed.get(i)).append('\'');
     }
     list.append(']');
-    var shown = actual.isTextual() ? "'" + actual.textValue() + "'" : actual.toString();
+    var shown =
+        actual.isTextual() ? "'" + RequestLimits.shown(actual.textValue()) + "'" : shown(actual);
     return new InvalidRequestException(
         shown + " is not one of " + list + " - '" + param + "'", param, "invalid_value");
+  }
+
+  /** A JSON value as an error message may repeat it (shortened). */
+  static String shown(JsonNode node) {
+    return RequestLimits.shown(node.toString());
   }
 
   /** OpenAI's name for the type of a JSON value ("a string", "a decimal", …). */

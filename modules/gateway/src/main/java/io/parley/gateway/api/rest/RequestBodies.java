@@ -1,13 +1,12 @@
 package io.parley.gateway.api.rest;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.gateway.domain.ClientClosedRequestException;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /** Reads a JSON request body: content type, size limit, syntax, an object at the top. */
@@ -17,6 +16,8 @@ final class RequestBodies {
       "We could not parse the JSON body of your request. (HINT: This likely means you aren't using"
           + " your HTTP library correctly. The API expects a JSON payload, but what was sent was"
           + " not valid JSON.)";
+
+  private static final System.Logger LOG = System.getLogger(RequestBodies.class.getName());
 
   private RequestBodies() {}
 
@@ -33,12 +34,14 @@ final class RequestBodies {
           GatewayException.INVALID_REQUEST,
           "unsupported_media_type",
           null,
-          "Invalid Content-Type header (" + contentType + "), expected application/json.");
+          "Invalid Content-Type header ("
+              + RequestLimits.shown(contentType)
+              + "), expected application/json.");
     }
     if (contentLength > limit) {
       throw tooLarge(limit);
     }
-    byte[] bytes = readBounded(body, limit);
+    byte[] bytes = readBounded(body, contentLength, limit);
     try {
       var tree = Json.MAPPER.readTree(bytes);
       if (tree instanceof ObjectNode object) {
@@ -53,10 +56,10 @@ final class RequestBodies {
               + " instead.",
           null,
           "invalid_type");
-    } catch (JacksonException e) {
-      throw new InvalidRequestException(MALFORMED, null, null);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // JacksonException, and what its encoding detection throws for bytes that look like UTF-16
+      // or UTF-32 but are not (CharConversionException): the body is in memory, so no I/O failed.
+      throw new InvalidRequestException(MALFORMED, null, null);
     }
   }
 
@@ -74,11 +77,15 @@ final class RequestBodies {
     return type.equals("application/json") || type.endsWith("+json") || type.equals("*/*");
   }
 
-  private static byte[] readBounded(InputStream in, long limit) {
-    try (in) {
-      var out = new ByteArrayOutputStream(8192);
-      var buffer = new byte[8192];
-      long total = 0;
+  /**
+   * Reads the body up to {@code limit} bytes. The stream is not closed here: the servlet container
+   * owns it (and closing one that failed rethrows the same exception).
+   */
+  private static byte[] readBounded(InputStream in, long contentLength, long limit) {
+    var out = new ByteArrayOutputStream(8192);
+    var buffer = new byte[8192];
+    long total = 0;
+    try {
       int read;
       while ((read = in.read(buffer)) != -1) {
         total += read;
@@ -87,9 +94,19 @@ final class RequestBodies {
         }
         out.write(buffer, 0, read);
       }
-      return out.toByteArray();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the request body", e);
+      throw clientClosed(e.toString());
     }
+    if (contentLength > total) {
+      // A stream that ends before its Content-Length: the client went away.
+      throw clientClosed(total + " of " + contentLength + " bytes");
+    }
+    return out.toByteArray();
+  }
+
+  /** The client hung up mid-upload: its problem, worth one line for whoever debugs it. */
+  private static ClientClosedRequestException clientClosed(String detail) {
+    LOG.log(System.Logger.Level.DEBUG, "request body not read to its end: {0}", detail);
+    return new ClientClosedRequestException();
   }
 }

@@ -17,7 +17,7 @@ class RequestBodiesTest {
 
   @Test
   void jsonObject_isRead() {
-    var body = RequestBodies.read("application/json; charset=utf-8", 9, in("{\"a\":1}"), 100);
+    var body = RequestBodies.read("application/json; charset=utf-8", 7, in("{\"a\":1}"), 100);
 
     assertThat(body.get("a").asInt()).isEqualTo(1);
   }
@@ -83,5 +83,41 @@ class RequestBodiesTest {
   void duplicateKeys_areMalformed() {
     assertThatThrownBy(() -> RequestBodies.read(null, -1, in("{\"a\":1,\"a\":2}"), 100))
         .hasMessage(RequestBodies.MALFORMED);
+  }
+
+  @Test
+  void clientHangingUpMidBody_isClientClosedRequest_evenWhenClosingRethrows() {
+    var failure = new java.io.EOFException("Connection closed: Read failed.");
+    var hungUp =
+        new java.io.InputStream() {
+          @Override
+          public int read() throws java.io.IOException {
+            throw failure;
+          }
+
+          @Override
+          public void close() throws java.io.IOException {
+            throw failure;
+          }
+        };
+
+    assertThatThrownBy(() -> RequestBodies.read("application/json", 4000, hungUp, 8192))
+        .isInstanceOfSatisfying(
+            io.parley.gateway.domain.ClientClosedRequestException.class,
+            e -> assertThat(e.status()).isEqualTo(400));
+  }
+
+  @Test
+  void bodyShorterThanItsContentLength_isClientClosedRequest() {
+    assertThatThrownBy(() -> RequestBodies.read("application/json", 4000, in("{\"model\":"), 8192))
+        .isInstanceOf(io.parley.gateway.domain.ClientClosedRequestException.class);
+  }
+
+  @Test
+  void longContentType_isNotRepeatedWhole() {
+    var type = "text/" + "x".repeat(10_000);
+
+    assertThatThrownBy(() -> RequestBodies.read(type, 2, in("{}"), 100))
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
   }
 }
