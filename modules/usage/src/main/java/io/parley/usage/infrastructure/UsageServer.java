@@ -38,7 +38,7 @@ public final class UsageServer implements AutoCloseable {
         UsageDatabase.open(
             settings.dbUrl(), settings.dbUser(), settings.dbPasswordFile(), settings.dbPoolSize());
     try {
-      var accountRepository = new JdbcAccountRepository(database.jdbc());
+      var accountRepository = new JdbcAccountRepository(database.jdbc(), settings.defaultLimits());
       var ledgerRepository = new JdbcLedgerRepository(database.jdbc());
       NotificationSink sink =
           settings
@@ -52,7 +52,9 @@ public final class UsageServer implements AutoCloseable {
               clock,
               settings.bootstrapKeyFile(),
               settings.bootstrapOrganizationName(),
-              settings.bootstrapOwnerEmail());
+              settings.bootstrapOwnerEmail(),
+              settings.defaultPolicy(),
+              settings.inviteTtl());
       accounts.bootstrap();
       ledger =
           new LedgerService(ledgerRepository, accountRepository, settings.prices(), sink, clock);
@@ -61,7 +63,7 @@ public final class UsageServer implements AutoCloseable {
           new GrpcServerRunner(
               settings.grpcHost(),
               settings.grpcPort(),
-              List.of(new UsageGrpcService(accounts, ledger, reports)),
+              List.of(new UsageGrpcService(accounts, ledger, reports, clock)),
               List.of(),
               Duration.ofMinutes(30),
               Duration.ofSeconds(10));

@@ -48,7 +48,10 @@ class UsageServerLoopbackTest {
             "admin@localhost",
             PriceTable.parse("", "1000000/2000000"),
             Duration.ofHours(1),
-            Optional.empty());
+            Optional.empty(),
+            io.parley.usage.domain.Limits.NONE,
+            new io.parley.usage.domain.ModerationPolicy(false, false),
+            Duration.ofDays(7));
     try (var server = UsageServer.start(settings, Clock.systemUTC())) {
       var channel =
           ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();

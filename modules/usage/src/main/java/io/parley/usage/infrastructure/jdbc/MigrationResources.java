@@ -21,7 +21,7 @@ final class MigrationResources implements ResourceProvider {
   static final String LOCATION = "db/migration";
 
   /** Every migration, in order. */
-  static final List<String> MIGRATIONS = List.of("V1__usage_schema.sql");
+  static final List<String> MIGRATIONS = List.of("V1__usage_schema.sql", "V2__identity.sql");
 
   private final ClassLoader classLoader;
 

@@ -14,6 +14,7 @@ import io.parley.usage.testsupport.MutableClock;
 import io.parley.usage.testsupport.Stack;
 import io.parley.usage.testsupport.TestDatabases;
 import io.parley.usage.v1.*;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -39,7 +40,9 @@ class UsageGrpcServiceTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new UsageGrpcService(stack.accounts(), stack.ledger(), stack.reports()))
+            .addService(
+                new UsageGrpcService(
+                    stack.accounts(), stack.ledger(), stack.reports(), Clock.systemUTC()))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
