@@ -71,6 +71,9 @@ public final class RedisChangeFeed implements ChangeFeed {
       return;
     }
     try {
+      if (publisher == null) {
+        publisher = client.connect();
+      }
       var sub = client.connectPubSub();
       sub.addListener(
           new RedisPubSubAdapter<>() {
@@ -100,7 +103,6 @@ public final class RedisChangeFeed implements ChangeFeed {
           });
       subscription = sub;
       sub.sync().subscribe(channel);
-      publisher = client.connect();
       LOG.info(() -> "Access changes are shared through Redis channel " + channel);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "Redis change feed not connected yet", e);
