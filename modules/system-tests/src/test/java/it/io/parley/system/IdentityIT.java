@@ -56,6 +56,7 @@ class IdentityIT {
       String acme,
       String beta,
       String ownerUser,
+      String victimUser,
       String inviteToBeta,
       Map<Actor, String> keys,
       Map<Actor, String> emails) {}
@@ -79,7 +80,11 @@ class IdentityIT {
             Map.of(
                 "PARLEY_GATEWAY_ORGANIZATIONS_SELF_SERVICE", "true",
                 "PARLEY_GATEWAY_ORGANIZATIONS_MAX_PER_PERSON", "3"));
-    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     world = buildWorld();
   }
 
@@ -261,7 +266,16 @@ class IdentityIT {
     if (waitMs > 0) {
       Thread.sleep(waitMs);
     }
-    return new World(acme[0], beta[0], acme[1], toBeta.path("id").asText(), keys, emails);
+    // A person of acme nobody but the administrator may mint keys for.
+    var victim =
+        adminJson(
+                "POST",
+                "/organization/users",
+                acme[0],
+                "{\"email\":\"" + unique("victim") + "\",\"role\":\"owner\"}")
+            .path("id")
+            .asText();
+    return new World(acme[0], beta[0], acme[1], victim, toBeta.path("id").asText(), keys, emails);
   }
 
   /** A request of one cell: method, path, body, and whether it runs without the org header. */
@@ -343,12 +357,12 @@ class IdentityIT {
     list.add(
         new Action(
             "GET usage",
-            a -> new Cell("GET", "/organization/usage/completions?start_time=0", null),
+            a -> new Cell("GET", "/organization/usage/completions?start_time=" + hourAgo(), null),
             everyMember(200)));
     list.add(
         new Action(
             "GET costs",
-            a -> new Cell("GET", "/organization/costs?start_time=0", null),
+            a -> new Cell("GET", "/organization/costs?start_time=" + hourAgo(), null),
             everyMember(200)));
     list.add(
         new Action(
@@ -405,7 +419,7 @@ class IdentityIT {
                 new Cell(
                     "POST",
                     "/organization/api_keys",
-                    "{\"name\":\"theirs\",\"user_id\":\"" + world.ownerUser() + "\"}"),
+                    "{\"name\":\"theirs\",\"user_id\":\"" + world.victimUser() + "\"}"),
             expect(200, 403, 403, 403)));
     list.add(
         new Action(
@@ -416,7 +430,7 @@ class IdentityIT {
                           "POST",
                           "/organization/api_keys",
                           world.acme(),
-                          "{\"name\":\"victim\",\"user_id\":\"" + world.ownerUser() + "\"}")
+                          "{\"name\":\"victim\",\"user_id\":\"" + world.victimUser() + "\"}")
                       .path("id")
                       .asText();
               return new Cell("DELETE", "/organization/api_keys/" + id, null);
@@ -520,6 +534,10 @@ class IdentityIT {
     return list;
   }
 
+  static long hourAgo() {
+    return Instant.now().getEpochSecond() - 3600;
+  }
+
   static String throwawayInvite() throws Exception {
     return adminJson(
             "POST",
@@ -568,6 +586,12 @@ class IdentityIT {
           assertThat(reply.body().path("error").has("message"))
               .as(action.name() + " × " + actor + " carries the error envelope: " + reply.body())
               .isTrue();
+        }
+        if (action.name().equals("GET models") && reply.status() == 200) {
+          // every organization starts with the default tier, so the headers are always there
+          assertThat(reply.raw().headers().firstValue("x-ratelimit-limit-requests"))
+              .as("x-ratelimit-limit-requests for " + actor)
+              .isPresent();
         }
         if (actor == Actor.OTHER_ORGANIZATION && reply.status() == 401) {
           assertThat(reply.body().path("error").path("code").asText())
@@ -701,6 +725,7 @@ class IdentityIT {
     for (int i = 0; i < 30; i++) {
       var request =
           HttpRequest.newBuilder(URI.create(stack.baseUrl(1) + "/organizations"))
+              .timeout(Duration.ofSeconds(30))
               .header("Authorization", "Bearer " + key)
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"escape " + i + "\"}"))
