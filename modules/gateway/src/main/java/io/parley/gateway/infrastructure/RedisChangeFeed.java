@@ -60,6 +60,15 @@ public final class RedisChangeFeed implements ChangeFeed {
             .socketOptions(io.lettuce.core.SocketOptions.builder().connectTimeout(timeout).build())
             .build());
     this.channel = prefix + "changes";
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+            if (connection == subscription) {
+              live = false;
+            }
+          }
+        });
     this.connector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("parley-change-feed").daemon().unstarted(r));
@@ -89,15 +98,6 @@ public final class RedisChangeFeed implements ChangeFeed {
               if (channel.equals(to)) {
                 live = true;
                 deliver(RESET);
-              }
-            }
-          });
-      client.addListener(
-          new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-              if (connection == subscription) {
-                live = false;
               }
             }
           });
