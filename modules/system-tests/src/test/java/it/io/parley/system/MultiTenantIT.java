@@ -43,12 +43,7 @@ class MultiTenantIT {
   @BeforeAll
   static void start() {
     stack = new TenantStack();
-    // HTTP/1.1: the client's h2c upgrade stalls concurrent requests against Liberty (seconds each).
-    http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   @AfterAll
