@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.InstantSource;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -28,8 +29,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *       admin organization the only organization.
  *   <li>Otherwise every other key is resolved by the usage service ({@code Authenticate}). Positive
  *       answers are kept for {@code parley.gateway.auth-cache-ms} under the SHA-256 of the key
- *       (never the key itself) and the organization asked for: <b>a revoked key keeps working for
- *       at most that long</b> on each gateway replica. Refusals are not kept.
+ *       (never the key itself) and the organization asked for, and never past the key's expiry
+ *       (expiry is checked at use). Refusals are not kept.
+ *   <li>Every change of access made through a gateway (role, membership, key, service account)
+ *       drops this cache on that gateway at once ({@link #forgetAll()}) and, through the {@link
+ *       ChangeFeed} (Redis pub/sub), on every other replica within milliseconds. While the feed is
+ *       down, cached answers are not used at all, so the bound holds. Without a shared feed (one
+ *       replica, or the in-memory limiter) other replicas follow within the cache time.
+ *   <li>A key longer than {@value #MAX_KEY_CHARS} characters, or an organization id longer than
+ *       {@value #MAX_ORGANIZATION_CHARS}, is refused here without any call.
  * </ul>
  */
 @ApplicationScoped
@@ -41,6 +49,12 @@ public class Authentication {
   /** Key id of the bootstrap admin key. */
   public static final String ADMIN_KEY_ID = "key-admin";
 
+  /** Longest key accepted (the usage service's keys are 51 characters). */
+  public static final int MAX_KEY_CHARS = 256;
+
+  /** Longest organization id accepted in {@code OpenAI-Organization}. */
+  public static final int MAX_ORGANIZATION_CHARS = 64;
+
   private static final int MAX_ENTRIES = 100_000;
 
   private ApiKeyAuthenticator adminKey;
@@ -49,6 +63,8 @@ public class Authentication {
   private volatile String bootstrapOrganization;
   private long cacheNanos;
   private LongSupplier clock;
+  private InstantSource wallClock;
+  private ChangeFeed feed;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(Caller caller, long until) {}
@@ -61,8 +77,16 @@ public class Authentication {
       ApiKeyAuthenticator adminKey,
       UsageClient usage,
       @ConfigProperty(name = "parley.gateway.admin-organization") String adminOrganization,
-      @ConfigProperty(name = "parley.gateway.auth-cache-ms") long cacheMillis) {
-    this(adminKey, usage, adminOrganization, cacheMillis, System::nanoTime);
+      @ConfigProperty(name = "parley.gateway.auth-cache-ms") long cacheMillis,
+      ChangeFeed feed) {
+    this(
+        adminKey,
+        usage,
+        adminOrganization,
+        cacheMillis,
+        System::nanoTime,
+        InstantSource.system(),
+        feed);
   }
 
   /**
@@ -71,18 +95,24 @@ public class Authentication {
    * @param adminOrganization the admin key's organization when the request names none
    * @param cacheMillis how long a positive answer of the usage service is reused (0: never)
    * @param clock nanosecond clock
+   * @param wallClock the time keys expire by
+   * @param feed changes made on other replicas (cached answers are trusted only while it is live)
    */
   public Authentication(
       ApiKeyAuthenticator adminKey,
       UsageClient usage,
       String adminOrganization,
       long cacheMillis,
-      LongSupplier clock) {
+      LongSupplier clock,
+      InstantSource wallClock,
+      ChangeFeed feed) {
     this.adminKey = adminKey;
     this.usage = usage;
     this.adminOrganization = adminOrganization;
     this.cacheNanos = cacheMillis * 1_000_000;
     this.clock = clock;
+    this.wallClock = wallClock;
+    this.feed = feed;
   }
 
   /**
@@ -96,7 +126,14 @@ public class Authentication {
         authorization
             .flatMap(ApiKeyAuthenticator::bearerToken)
             .orElseThrow(AuthenticationException::missingKey);
+    if (key.length() > MAX_KEY_CHARS) {
+      throw AuthenticationException.incorrectKey(
+          key.substring(0, 8) + "…" + key.substring(key.length() - 4));
+    }
     var asked = organization.map(String::strip).filter(o -> !o.isEmpty());
+    if (asked.isPresent() && asked.get().length() > MAX_ORGANIZATION_CHARS) {
+      throw AuthenticationException.mismatchedOrganization();
+    }
     boolean usageMode = usage != null && usage.enabled();
     if (adminKey.isAdminKey(key)) {
       if (!usageMode) {
@@ -118,18 +155,24 @@ public class Authentication {
     var cacheKey = sha256(key) + "\n" + asked.orElse("");
     long now = clock.getAsLong();
     var cached = cache.get(cacheKey);
-    if (cached != null && now - cached.until < 0) {
+    if (cached != null && now - cached.until < 0 && feed.live()) {
       return cached.caller;
     }
-    var caller = toCaller(usage.authenticate(key, asked.orElse("")));
-    if (cacheNanos > 0) {
+    var response = usage.authenticate(key, asked.orElse(""));
+    var caller = toCaller(response);
+    long until = now + cacheNanos;
+    if (response.getApiKeyExpiresAt() > 0) {
+      long left = response.getApiKeyExpiresAt() * 1000 - wallClock.millis();
+      until = Math.min(until, now + Math.max(0, left) * 1_000_000);
+    }
+    if (cacheNanos > 0 && until - now > 0) {
       if (cache.size() >= MAX_ENTRIES) {
         cache.values().removeIf(c -> now - c.until >= 0);
         if (cache.size() >= MAX_ENTRIES) {
           cache.clear();
         }
       }
-      cache.put(cacheKey, new Cached(caller, now + cacheNanos));
+      cache.put(cacheKey, new Cached(caller, until));
     }
     return caller;
   }
@@ -147,7 +190,7 @@ public class Authentication {
     return known;
   }
 
-  /** Forgets every cached answer (after a key was revoked through this gateway). */
+  /** Forgets every cached answer (after access changed, here or on another replica). */
   public void forgetAll() {
     cache.clear();
   }
@@ -159,7 +202,12 @@ public class Authentication {
           default -> Role.READER;
         };
     return new Caller(
-        response.getOrganization(), response.getUser(), role, response.getApiKeyId(), false);
+        response.getOrganization(),
+        response.getUser(),
+        role,
+        response.getApiKeyId(),
+        false,
+        response.getServiceAccount());
   }
 
   static String sha256(String value) {

@@ -3,12 +3,14 @@ package io.parley.gateway.application;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ContentFlaggedException;
 import io.parley.gateway.infrastructure.SafetyClient;
+import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.inference.v1.Choice;
 import io.parley.inference.v1.FinishReason;
 import io.parley.inference.v1.GenerateRequest;
 import io.parley.inference.v1.GenerateResponse;
 import io.parley.safety.v1.ModerateRequest;
 import io.parley.safety.v1.Policy;
+import io.parley.usage.v1.ModerationPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -23,12 +25,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * prompt is refused before anything runs (400 {@code content_filter}); with {@code screen_output} a
  * whole (non-streamed) choice whose text is flagged is withheld and ends with {@code finish_reason:
  * "content_filter"}. Streamed output is not screened: its text has already reached the client when
- * it could be classified. Policies are cached for a few seconds per organization.
+ * it could be classified. Policies are kept by the usage service (in its database, the same for
+ * every replica) when one is configured, otherwise by the safety service (in its memory: one
+ * process only). They are cached for a few seconds per organization, and dropped at once when
+ * changed through any replica (see {@link AccessChanges}).
  */
 @ApplicationScoped
 public class ContentScreening {
 
   private SafetyClient safety;
+  private UsageClient usage;
   private long cacheNanos;
   private final Map<String, Cached> policies = new ConcurrentHashMap<>();
 
@@ -40,15 +46,27 @@ public class ContentScreening {
   @Inject
   public ContentScreening(
       SafetyClient safety,
+      UsageClient usage,
       @ConfigProperty(name = "parley.gateway.policy-cache-ms", defaultValue = "5000")
           long cacheMillis) {
     this.safety = safety;
+    this.usage = usage;
     this.cacheNanos = cacheMillis * 1_000_000;
+  }
+
+  /** Screening with policies kept by the safety service (no usage service). */
+  public ContentScreening(SafetyClient safety, long cacheMillis) {
+    this(safety, null, cacheMillis);
   }
 
   /** No screening at all (no safety service). */
   public static ContentScreening disabled() {
-    return new ContentScreening(null, 0);
+    return new ContentScreening(null, null, 0);
+  }
+
+  /** Whether policies are kept by the usage service. */
+  public boolean persistent() {
+    return usage != null && usage.enabled();
   }
 
   /** The organization's policy; both off without a safety service. */
@@ -61,9 +79,54 @@ public class ContentScreening {
     if (cached != null && now - cached.until() < 0) {
       return cached.policy();
     }
-    var policy = safety.policy(organization);
+    var policy =
+        persistent()
+            ? fromUsage(usage.moderationPolicy(organization))
+            : safety.policy(organization);
     policies.put(organization, new Cached(policy, now + cacheNanos));
     return policy;
+  }
+
+  /**
+   * Sets an organization's policy where it is kept.
+   *
+   * @return the policy now in force
+   */
+  public Policy setPolicy(String organization, Policy policy) {
+    Policy set;
+    if (persistent()) {
+      set =
+          fromUsage(
+              usage.setModerationPolicy(
+                  organization,
+                  ModerationPolicy.newBuilder()
+                      .setScreenInput(policy.getScreenInput())
+                      .setScreenOutput(policy.getScreenOutput())
+                      .build()));
+    } else {
+      set = safety.setPolicy(organization, policy);
+    }
+    policies.remove(organization);
+    return set;
+  }
+
+  /** The policy as kept, without the cache. */
+  public Policy currentPolicy(String organization) {
+    return persistent()
+        ? fromUsage(usage.moderationPolicy(organization))
+        : safety.policy(organization);
+  }
+
+  private static Policy fromUsage(ModerationPolicy policy) {
+    return Policy.newBuilder()
+        .setScreenInput(policy.getScreenInput())
+        .setScreenOutput(policy.getScreenOutput())
+        .build();
+  }
+
+  /** Forgets every cached policy. */
+  public void forgetAll() {
+    policies.clear();
   }
 
   /** Forgets a cached policy (after it was changed through this gateway). */

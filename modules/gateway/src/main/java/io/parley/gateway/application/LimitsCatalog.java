@@ -94,6 +94,11 @@ public class LimitsCatalog {
     cache.remove(organization);
   }
 
+  /** Forgets everything cached. */
+  public void forgetAll() {
+    cache.clear();
+  }
+
   static OrganizationLimits fromProto(Limits limits) {
     var models = new HashMap<String, RateLimits>();
     for (var model : limits.getModelLimitsList()) {

@@ -3,69 +3,107 @@ package io.parley.gateway.application;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
+import io.parley.gateway.domain.PermissionDeniedException;
 import io.parley.gateway.domain.Role;
 import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.usage.v1.CreateApiKeyRequest;
 import io.parley.usage.v1.CreateApiKeyResponse;
+import io.parley.usage.v1.CreateInviteRequest;
 import io.parley.usage.v1.CreateOrganizationResponse;
+import io.parley.usage.v1.CreateServiceAccountRequest;
+import io.parley.usage.v1.CreateServiceAccountResponse;
+import io.parley.usage.v1.Invite;
 import io.parley.usage.v1.Limits;
 import io.parley.usage.v1.ListApiKeysRequest;
 import io.parley.usage.v1.ListApiKeysResponse;
+import io.parley.usage.v1.ListInvitesResponse;
 import io.parley.usage.v1.ListMembersResponse;
 import io.parley.usage.v1.ListOrganizationsResponse;
+import io.parley.usage.v1.ListServiceAccountsResponse;
+import io.parley.usage.v1.Member;
 import io.parley.usage.v1.PutMemberRequest;
 import io.parley.usage.v1.PutMemberResponse;
 import io.parley.usage.v1.QueryCostsRequest;
 import io.parley.usage.v1.QueryCostsResponse;
 import io.parley.usage.v1.QueryUsageRequest;
 import io.parley.usage.v1.QueryUsageResponse;
+import io.parley.usage.v1.UpdateMemberRoleRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Organizations, members, API keys, limits and usage reports, kept by the usage service. Every
- * action runs in the caller's organization and checks the caller's role first: readers read usage,
- * costs and limits; owners also manage members, keys and limits. Revoking a key or changing limits
- * here takes effect on this gateway at once (its caches are dropped) and on other replicas within
- * their cache times.
+ * Organizations, members, invitations, service accounts, API keys, limits and usage reports, kept
+ * by the usage service. Every action runs in the caller's organization and checks who may do it
+ * before anything is called:
+ *
+ * <ul>
+ *   <li>the platform administrator (the bootstrap admin key) may do everything, and alone may add a
+ *       member directly (without an invitation), issue a person's first key, and create
+ *       organizations unless self-service is on ({@code parley.gateway.organizations.self-service},
+ *       then at most {@code .max-per-person} per person);
+ *   <li>owners manage members (role changes, removal), invitations, service accounts, every key of
+ *       the organization, and limits;
+ *   <li>every person creates keys for themselves only, lists and revokes their own keys, reads
+ *       limits, usage and costs, and accepts invitations addressed to them;
+ *   <li>service accounts act with the role they were given, in their one organization, and never
+ *       create keys, organizations or accept invitations.
+ * </ul>
+ *
+ * Changes of access take effect at once on this gateway and, through {@link AccessChanges}, on the
+ * other replicas.
  */
 @ApplicationScoped
 public class OrganizationAdmin {
 
   private UsageClient usage;
-  private Authentication authentication;
-  private LimitsCatalog limits;
+  private AccessChanges changes;
+  private boolean selfService;
+  private int maxPerPerson;
 
   /** For CDI proxies. */
   protected OrganizationAdmin() {}
 
   @Inject
-  public OrganizationAdmin(UsageClient usage, Authentication authentication, LimitsCatalog limits) {
+  public OrganizationAdmin(
+      UsageClient usage,
+      AccessChanges changes,
+      @ConfigProperty(name = "parley.gateway.organizations.self-service") boolean selfService,
+      @ConfigProperty(name = "parley.gateway.organizations.max-per-person") int maxPerPerson) {
     this.usage = usage;
-    this.authentication = authentication;
-    this.limits = limits;
+    this.changes = changes;
+    this.selfService = selfService;
+    this.maxPerPerson = maxPerPerson;
   }
 
   /**
-   * Creates an organization. The bootstrap admin names its first owner; anyone else becomes the
-   * owner of the organization they create.
+   * Creates an organization. The platform administrator names its first owner; with self-service
+   * on, a person becomes the owner of the organization they create, up to the cap.
    */
   public CreateOrganizationResponse createOrganization(
-      Caller caller, String name, java.util.Optional<String> owner) {
+      Caller caller, String name, Optional<String> owner) {
     requireUsage();
-    String first;
     if (caller.administrator()) {
-      first =
+      var first =
           owner.orElseThrow(
               () ->
                   new InvalidRequestException(
                       "Missing required parameter: 'owner'.",
                       "owner",
                       "missing_required_parameter"));
-    } else {
-      first = caller.user();
+      return usage.createOrganization(name, first, "", 0);
     }
-    return usage.createOrganization(name, first);
+    caller.requirePerson("create organizations");
+    if (!selfService) {
+      throw new PermissionDeniedException(
+          "Only the platform administrator can create organizations.");
+    }
+    if (owner.isPresent() && !owner.get().equals(caller.user())) {
+      throw new PermissionDeniedException(
+          "You can only create organizations that you own ('owner' must be left out).");
+    }
+    return usage.createOrganization(name, caller.user(), caller.user(), Math.max(1, maxPerPerson));
   }
 
   /** The organizations of the caller. */
@@ -80,59 +118,167 @@ public class OrganizationAdmin {
     return usage.listMembers(caller.organization());
   }
 
-  public PutMemberResponse putMember(Caller caller, String user, Role role) {
+  /** Adds a person directly, without an invitation: the platform administrator's hand only. */
+  public PutMemberResponse addMember(Caller caller, String user, Role role) {
+    caller.requireAdministrator("add members directly (invite them instead)");
+    requireUsage();
+    var added =
+        usage.putMember(
+            PutMemberRequest.newBuilder()
+                .setOrganization(caller.organization())
+                .setUser(user)
+                .setRole(toProto(role))
+                .build());
+    changes.accessChanged();
+    return added;
+  }
+
+  /** Changes the role of an existing member. */
+  public Member updateMemberRole(Caller caller, String user, Role role) {
     caller.require(Role.OWNER);
     requireUsage();
-    return usage.putMember(
-        PutMemberRequest.newBuilder()
-            .setOrganization(caller.organization())
-            .setUser(user)
-            .setRole(
-                role == Role.OWNER
-                    ? io.parley.usage.v1.Role.ROLE_OWNER
-                    : io.parley.usage.v1.Role.ROLE_READER)
-            .build());
+    try {
+      return usage
+          .updateMemberRole(
+              UpdateMemberRoleRequest.newBuilder()
+                  .setOrganization(caller.organization())
+                  .setUser(user)
+                  .setRole(toProto(role))
+                  .build())
+          .getMember();
+    } finally {
+      changes.accessChanged();
+    }
   }
 
   public boolean removeMember(Caller caller, String user) {
     caller.require(Role.OWNER);
     requireUsage();
-    boolean removed = usage.removeMember(caller.organization(), user);
-    authentication.forgetAll();
-    return removed;
+    try {
+      return usage.removeMember(caller.organization(), user);
+    } finally {
+      changes.accessChanged();
+    }
   }
 
+  /** Owners see every key of the organization; anyone else their own. */
   public ListApiKeysResponse apiKeys(Caller caller) {
-    caller.require(Role.OWNER);
     requireUsage();
-    return usage.listApiKeys(
-        ListApiKeysRequest.newBuilder().setOrganization(caller.organization()).build());
+    var request = ListApiKeysRequest.newBuilder().setOrganization(caller.organization());
+    if (!caller.administrator() && caller.role() != Role.OWNER) {
+      request.setUser(caller.user());
+    }
+    return usage.listApiKeys(request.build());
   }
 
   /**
-   * Creates a key in the caller's organization, for the caller or (owners) another member.
+   * Creates a person's own key, defaulting to the caller's organization. Only the platform
+   * administrator names another person ({@code user}: their first key); nobody else can mint a key
+   * that acts as someone else.
    *
-   * @param user the member the key belongs to; empty for the caller
+   * @param user the person the key belongs to; empty for the caller
    */
   public CreateApiKeyResponse createApiKey(
-      Caller caller, String name, java.util.Optional<String> user, long expiresAt) {
-    caller.require(Role.OWNER);
+      Caller caller, String name, Optional<String> user, long expiresAt) {
     requireUsage();
+    caller.requirePerson("create API keys (its key was issued with it)");
+    var owner = user.orElse(caller.user());
+    if (!owner.equals(caller.user())) {
+      caller.requireAdministrator("create a key for another person");
+    }
     return usage.createApiKey(
         CreateApiKeyRequest.newBuilder()
             .setOrganization(caller.organization())
-            .setUser(user.orElse(caller.user()))
+            .setUser(owner)
             .setName(name)
             .setExpiresAt(expiresAt)
             .build());
   }
 
+  /** Owners revoke any key of the organization; anyone else their own. */
   public boolean revokeApiKey(Caller caller, String apiKeyId) {
+    requireUsage();
+    var onlyOf = caller.administrator() || caller.role() == Role.OWNER ? "" : caller.user();
+    try {
+      return usage.revokeApiKey(caller.organization(), apiKeyId, onlyOf);
+    } finally {
+      changes.accessChanged();
+    }
+  }
+
+  /** Invites a person by e-mail address (owners). */
+  public Invite createInvite(Caller caller, String email, Role role) {
     caller.require(Role.OWNER);
     requireUsage();
-    boolean revoked = usage.revokeApiKey(caller.organization(), apiKeyId);
-    authentication.forgetAll();
-    return revoked;
+    return usage.createInvite(
+        CreateInviteRequest.newBuilder()
+            .setOrganization(caller.organization())
+            .setEmail(email)
+            .setRole(toProto(role))
+            .setInvitedBy(caller.administrator() ? "" : caller.user())
+            .build());
+  }
+
+  public ListInvitesResponse invites(Caller caller) {
+    caller.require(Role.OWNER);
+    requireUsage();
+    return usage.listInvites(caller.organization());
+  }
+
+  public Invite invite(Caller caller, String id) {
+    caller.require(Role.OWNER);
+    requireUsage();
+    return usage.getInvite(caller.organization(), id);
+  }
+
+  public void deleteInvite(Caller caller, String id) {
+    caller.require(Role.OWNER);
+    requireUsage();
+    usage.deleteInvite(caller.organization(), id);
+  }
+
+  /**
+   * Accepts an invitation as the caller: a person whose own key's user has the invited e-mail
+   * address, whatever organization the request runs in.
+   */
+  public Invite acceptInvite(Caller caller, String id) {
+    requireUsage();
+    caller.requirePerson("accept invitations");
+    if (caller.administrator()) {
+      throw new PermissionDeniedException(
+          "The platform administrator adds members directly; invitations are accepted by the"
+              + " invited person.");
+    }
+    var accepted = usage.acceptInvite(id, caller.user());
+    changes.accessChanged();
+    return accepted;
+  }
+
+  public CreateServiceAccountResponse createServiceAccount(Caller caller, String name, Role role) {
+    caller.require(Role.OWNER);
+    requireUsage();
+    return usage.createServiceAccount(
+        CreateServiceAccountRequest.newBuilder()
+            .setOrganization(caller.organization())
+            .setName(name)
+            .setRole(toProto(role))
+            .build());
+  }
+
+  public ListServiceAccountsResponse serviceAccounts(Caller caller) {
+    caller.require(Role.OWNER);
+    requireUsage();
+    return usage.listServiceAccounts(caller.organization());
+  }
+
+  public void deleteServiceAccount(Caller caller, String id) {
+    caller.require(Role.OWNER);
+    requireUsage();
+    try {
+      usage.deleteServiceAccount(caller.organization(), id);
+    } finally {
+      changes.accessChanged();
+    }
   }
 
   public Limits limits(Caller caller) {
@@ -145,7 +291,7 @@ public class OrganizationAdmin {
     caller.require(Role.OWNER);
     requireUsage();
     var set = usage.setLimits(caller.organization(), newLimits);
-    limits.forget(caller.organization());
+    changes.limitsChanged(caller.organization());
     return set;
   }
 
@@ -159,6 +305,12 @@ public class OrganizationAdmin {
     caller.require(Role.READER);
     requireUsage();
     return usage.queryCosts(query.setOrganization(caller.organization()).build());
+  }
+
+  private static io.parley.usage.v1.Role toProto(Role role) {
+    return role == Role.OWNER
+        ? io.parley.usage.v1.Role.ROLE_OWNER
+        : io.parley.usage.v1.Role.ROLE_READER;
   }
 
   private void requireUsage() {

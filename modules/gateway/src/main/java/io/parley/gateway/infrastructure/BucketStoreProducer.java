@@ -1,5 +1,6 @@
 package io.parley.gateway.infrastructure;
 
+import io.parley.gateway.application.ChangeFeed;
 import io.parley.gateway.domain.BucketStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -55,5 +56,22 @@ public class BucketStoreProducer {
 
   void close(@Disposes BucketStore store) {
     store.close();
+  }
+
+  /**
+   * How access changes reach the other replicas: through Redis pub/sub when the limiter is shared
+   * in Redis (several replicas), not at all in memory mode (one replica).
+   */
+  @Produces
+  @ApplicationScoped
+  ChangeFeed changeFeed() {
+    if (limiter.strip().equalsIgnoreCase("redis")) {
+      return new RedisChangeFeed(redisUrl, redisPrefix, Duration.ofMillis(redisTimeoutMillis));
+    }
+    return ChangeFeed.LOCAL;
+  }
+
+  void close(@Disposes ChangeFeed feed) {
+    feed.close();
   }
 }

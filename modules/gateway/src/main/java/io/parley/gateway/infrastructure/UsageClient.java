@@ -6,20 +6,34 @@ import io.parley.common.grpc.GrpcErrors;
 import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ServiceUnavailableException;
+import io.parley.usage.v1.AcceptInviteRequest;
 import io.parley.usage.v1.AuthenticateRequest;
 import io.parley.usage.v1.AuthenticateResponse;
 import io.parley.usage.v1.CreateApiKeyRequest;
 import io.parley.usage.v1.CreateApiKeyResponse;
+import io.parley.usage.v1.CreateInviteRequest;
 import io.parley.usage.v1.CreateOrganizationRequest;
 import io.parley.usage.v1.CreateOrganizationResponse;
+import io.parley.usage.v1.CreateServiceAccountRequest;
+import io.parley.usage.v1.CreateServiceAccountResponse;
+import io.parley.usage.v1.DeleteInviteRequest;
+import io.parley.usage.v1.DeleteServiceAccountRequest;
+import io.parley.usage.v1.GetInviteRequest;
 import io.parley.usage.v1.GetLimitsRequest;
+import io.parley.usage.v1.GetModerationPolicyRequest;
+import io.parley.usage.v1.Invite;
 import io.parley.usage.v1.Limits;
 import io.parley.usage.v1.ListApiKeysRequest;
 import io.parley.usage.v1.ListApiKeysResponse;
+import io.parley.usage.v1.ListInvitesRequest;
+import io.parley.usage.v1.ListInvitesResponse;
 import io.parley.usage.v1.ListMembersRequest;
 import io.parley.usage.v1.ListMembersResponse;
 import io.parley.usage.v1.ListOrganizationsRequest;
 import io.parley.usage.v1.ListOrganizationsResponse;
+import io.parley.usage.v1.ListServiceAccountsRequest;
+import io.parley.usage.v1.ListServiceAccountsResponse;
+import io.parley.usage.v1.ModerationPolicy;
 import io.parley.usage.v1.PutMemberRequest;
 import io.parley.usage.v1.PutMemberResponse;
 import io.parley.usage.v1.QueryCostsRequest;
@@ -32,8 +46,11 @@ import io.parley.usage.v1.ReserveRequest;
 import io.parley.usage.v1.ReserveResponse;
 import io.parley.usage.v1.RevokeApiKeyRequest;
 import io.parley.usage.v1.SetLimitsRequest;
+import io.parley.usage.v1.SetModerationPolicyRequest;
 import io.parley.usage.v1.SettleRequest;
 import io.parley.usage.v1.SettleResponse;
+import io.parley.usage.v1.UpdateMemberRoleRequest;
+import io.parley.usage.v1.UpdateMemberRoleResponse;
 import io.parley.usage.v1.UsageServiceGrpc;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -190,17 +207,148 @@ public class UsageClient {
     call(s -> s.release(ReleaseRequest.newBuilder().setRequestId(requestId).build()), "");
   }
 
-  /** Creates an organization with its first owner. */
+  /**
+   * Creates an organization with its first owner.
+   *
+   * @param createdBy the person creating it; empty for the platform administrator
+   * @param maxPerCreator most organizations one person may create; 0 = no cap
+   */
   @Timeout(5_000)
-  public CreateOrganizationResponse createOrganization(String name, String ownerUser) {
+  public CreateOrganizationResponse createOrganization(
+      String name, String ownerUser, String createdBy, int maxPerCreator) {
     return call(
         s ->
             s.createOrganization(
                 CreateOrganizationRequest.newBuilder()
                     .setName(name)
                     .setOwnerUser(ownerUser)
+                    .setCreatedBy(createdBy)
+                    .setMaxPerCreator(maxPerCreator)
                     .build()),
         "");
+  }
+
+  /** Changes an existing member's role. */
+  @Timeout(5_000)
+  public UpdateMemberRoleResponse updateMemberRole(UpdateMemberRoleRequest request) {
+    return call(s -> s.updateMemberRole(request), "");
+  }
+
+  /** Invites a person by e-mail address. */
+  @Timeout(5_000)
+  public Invite createInvite(CreateInviteRequest request) {
+    return call(s -> s.createInvite(request), "").getInvite();
+  }
+
+  /** An organization's invitations. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public ListInvitesResponse listInvites(String organization) {
+    return call(
+        s -> s.listInvites(ListInvitesRequest.newBuilder().setOrganization(organization).build()),
+        "");
+  }
+
+  /** One invitation of an organization. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public Invite getInvite(String organization, String invite) {
+    return call(
+            s ->
+                s.getInvite(
+                    GetInviteRequest.newBuilder()
+                        .setOrganization(organization)
+                        .setInvite(invite)
+                        .build()),
+            "")
+        .getInvite();
+  }
+
+  /** Deletes a pending invitation. */
+  @Timeout(5_000)
+  public void deleteInvite(String organization, String invite) {
+    call(
+        s ->
+            s.deleteInvite(
+                DeleteInviteRequest.newBuilder()
+                    .setOrganization(organization)
+                    .setInvite(invite)
+                    .build()),
+        "");
+  }
+
+  /** Accepts an invitation as the person it names. */
+  @Timeout(5_000)
+  public Invite acceptInvite(String invite, String user) {
+    return call(
+            s ->
+                s.acceptInvite(
+                    AcceptInviteRequest.newBuilder().setInvite(invite).setUser(user).build()),
+            "")
+        .getInvite();
+  }
+
+  /** Creates a service account with its key. */
+  @Timeout(5_000)
+  public CreateServiceAccountResponse createServiceAccount(CreateServiceAccountRequest request) {
+    return call(s -> s.createServiceAccount(request), "");
+  }
+
+  /** An organization's service accounts. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public ListServiceAccountsResponse listServiceAccounts(String organization) {
+    return call(
+        s ->
+            s.listServiceAccounts(
+                ListServiceAccountsRequest.newBuilder().setOrganization(organization).build()),
+        "");
+  }
+
+  /** Deletes a service account and revokes its keys. */
+  @Timeout(5_000)
+  public void deleteServiceAccount(String organization, String serviceAccount) {
+    call(
+        s ->
+            s.deleteServiceAccount(
+                DeleteServiceAccountRequest.newBuilder()
+                    .setOrganization(organization)
+                    .setServiceAccount(serviceAccount)
+                    .build()),
+        "");
+  }
+
+  /** An organization's moderation policy. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  @CircuitBreaker(
+      failOn = {ServiceUnavailableException.class, TimeoutException.class},
+      requestVolumeThreshold = 20,
+      failureRatio = 0.5,
+      delay = 5_000,
+      successThreshold = 2)
+  public ModerationPolicy moderationPolicy(String organization) {
+    return call(
+            s ->
+                s.getModerationPolicy(
+                    GetModerationPolicyRequest.newBuilder().setOrganization(organization).build()),
+            "")
+        .getPolicy();
+  }
+
+  /** Sets an organization's moderation policy. */
+  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
+  @Timeout(5_000)
+  public ModerationPolicy setModerationPolicy(String organization, ModerationPolicy policy) {
+    return call(
+            s ->
+                s.setModerationPolicy(
+                    SetModerationPolicyRequest.newBuilder()
+                        .setOrganization(organization)
+                        .setPolicy(policy)
+                        .build()),
+            "")
+        .getPolicy();
   }
 
   /** The organizations of a user. */
@@ -253,16 +401,21 @@ public class UsageClient {
     return call(s -> s.listApiKeys(request), "");
   }
 
-  /** Revokes a key. */
+  /**
+   * Revokes a key.
+   *
+   * @param user only a key of this user; empty = any key of the organization
+   */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
-  public boolean revokeApiKey(String organization, String apiKeyId) {
+  public boolean revokeApiKey(String organization, String apiKeyId, String user) {
     return call(
             s ->
                 s.revokeApiKey(
                     RevokeApiKeyRequest.newBuilder()
                         .setOrganization(organization)
                         .setApiKeyId(apiKeyId)
+                        .setUser(user)
                         .build()),
             "")
         .getRevoked();

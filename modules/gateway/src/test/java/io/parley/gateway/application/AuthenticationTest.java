@@ -17,6 +17,8 @@ class AuthenticationTest {
   private static final String ADMIN_KEY = "sk-parley-admin-00000000000000000";
 
   private final AtomicLong now = new AtomicLong();
+  private final AtomicLong wallMillis = new AtomicLong(1_800_000_000_000L);
+  private final TestFeed feed = new TestFeed();
   private ScriptedUsage usage;
   private Authentication authentication;
 
@@ -25,7 +27,13 @@ class AuthenticationTest {
     usage = new ScriptedUsage();
     authentication =
         new Authentication(
-            ApiKeyAuthenticator.forKey(ADMIN_KEY), usage.client(), "org-admin", 5_000, now::get);
+            ApiKeyAuthenticator.forKey(ADMIN_KEY),
+            usage.client(),
+            "org-admin",
+            5_000,
+            now::get,
+            () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
+            feed);
   }
 
   @AfterEach
@@ -107,7 +115,9 @@ class AuthenticationTest {
             usage.client(),
             "org-admin",
             5_000,
-            now::get);
+            now::get,
+            () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
+            feed);
     var bearer = Optional.of("Bearer " + ScriptedUsage.OWNER_KEY);
 
     var caller = admin.authenticate(bearer, Optional.empty());
@@ -122,7 +132,13 @@ class AuthenticationTest {
   void withoutUsage_onlyTheAdminKeyAndItsOrganizationWork() {
     var adminOnly =
         new Authentication(
-            ApiKeyAuthenticator.forKey(ADMIN_KEY), null, "org-admin", 5_000, now::get);
+            ApiKeyAuthenticator.forKey(ADMIN_KEY),
+            null,
+            "org-admin",
+            5_000,
+            now::get,
+            () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
+            feed);
 
     assertThat(
             adminOnly
@@ -155,6 +171,56 @@ class AuthenticationTest {
               assertThat(e.status()).isEqualTo(403);
               assertThat(e.code()).contains("permission_error");
             });
+  }
+
+  @Test
+  void cachedAnswer_endsAtTheKeysExpiry_notTheCacheTime() {
+    usage.expiresAt.put(ScriptedUsage.OWNER_KEY, wallMillis.get() / 1000 + 2);
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    now.addAndGet(1_999_000_000L);
+    wallMillis.addAndGet(1_999);
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    assertThat(usage.authentications).hasSize(1);
+
+    // at expiry the cached answer is gone: the usage service is asked (and refuses)
+    usage.revoked.put(ScriptedUsage.OWNER_KEY, "");
+    now.addAndGet(1_000_000L);
+    wallMillis.addAndGet(1);
+    assertThatThrownBy(() -> authenticate(ScriptedUsage.OWNER_KEY, null))
+        .isInstanceOf(AuthenticationException.class);
+    assertThat(usage.authentications).hasSize(2);
+  }
+
+  @Test
+  void whileTheChangeFeedIsDown_cachedAnswersAreNotTrusted() {
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    feed.live = false;
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    assertThat(usage.authentications).hasSize(3);
+  }
+
+  @Test
+  void forgetAll_dropsEveryCachedAnswer() {
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    authentication.forgetAll();
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    assertThat(usage.authentications).hasSize(2);
+  }
+
+  @Test
+  void hugeKeyOrOrganization_isRefusedWithoutAskingUsage() {
+    var huge = "sk-" + "x".repeat(1_000_000);
+    assertThatThrownBy(() -> authenticate(huge, null))
+        .isInstanceOfSatisfying(
+            AuthenticationException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(401);
+              assertThat(e.getMessage().length()).isLessThan(300);
+            });
+    assertThatThrownBy(() -> authenticate(ScriptedUsage.OWNER_KEY, "org-" + "x".repeat(10_000)))
+        .isInstanceOf(AuthenticationException.class);
+    assertThat(usage.authentications).isEmpty();
   }
 
   private io.parley.gateway.domain.Caller authenticate(String key, String organization) {

@@ -48,6 +48,14 @@ public final class ScriptedUsage extends UsageServiceGrpc.UsageServiceImplBase
   public final AtomicInteger failSettles = new AtomicInteger();
   public final Map<String, Limits> limits = new ConcurrentHashMap<>();
   public final Map<String, String> revoked = new ConcurrentHashMap<>();
+
+  /** CreateOrganization requests received. */
+  public final List<io.parley.usage.v1.CreateOrganizationRequest> organizationsCreated =
+      new CopyOnWriteArrayList<>();
+
+  /** Expiry (seconds since the epoch) reported for a key. */
+  public final Map<String, Long> expiresAt = new ConcurrentHashMap<>();
+
   private final Server server;
   private final ManagedChannel channel;
 
@@ -121,6 +129,7 @@ public final class ScriptedUsage extends UsageServiceGrpc.UsageServiceImplBase
             .setUser("user-" + role.name().toLowerCase())
             .setRole(role)
             .setApiKeyId("key-" + request.getApiKey().substring(10, 15))
+            .setApiKeyExpiresAt(expiresAt.getOrDefault(request.getApiKey(), 0L))
             .build());
     response.onCompleted();
   }
@@ -177,6 +186,27 @@ public final class ScriptedUsage extends UsageServiceGrpc.UsageServiceImplBase
                     .setUser(request.getUser())
                     .setCreatedAt(1_700_000_000L))
             .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void createOrganization(
+      io.parley.usage.v1.CreateOrganizationRequest request,
+      StreamObserver<io.parley.usage.v1.CreateOrganizationResponse> response) {
+    organizationsCreated.add(request);
+    response.onNext(
+        io.parley.usage.v1.CreateOrganizationResponse.newBuilder()
+            .setOrganization("org-new")
+            .setOwnerUser(request.getOwnerUser())
+            .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void revokeApiKey(
+      io.parley.usage.v1.RevokeApiKeyRequest request,
+      StreamObserver<io.parley.usage.v1.RevokeApiKeyResponse> response) {
+    response.onNext(io.parley.usage.v1.RevokeApiKeyResponse.newBuilder().setRevoked(true).build());
     response.onCompleted();
   }
 

@@ -33,6 +33,14 @@ final class TenantStack implements AutoCloseable {
   final LibertyServer[] gateways = new LibertyServer[2];
 
   TenantStack() {
+    this(Map.of(), Map.of());
+  }
+
+  /**
+   * @param gatewayEnv settings of both gateway replicas, over the defaults below
+   * @param replica1Env settings of replica 1 only
+   */
+  TenantStack(Map<String, String> gatewayEnv, Map<String, String> replica1Env) {
     var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
     output = root.resolve("modules/system-tests/target/servers/tenants");
     try {
@@ -77,6 +85,10 @@ final class TenantStack implements AutoCloseable {
         env.put("PARLEY_GATEWAY_REDIS_FAIL_OPEN", "false");
         env.put("PARLEY_GATEWAY_AUTH_CACHE_MS", "200");
         env.put("PARLEY_GATEWAY_LIMITS_CACHE_MS", "200");
+        env.putAll(gatewayEnv);
+        if (i == 1) {
+          env.putAll(replica1Env);
+        }
         gateways[i] =
             LibertyServer.start(root, "gateway", output.resolve("gw" + i), env, base.certs);
       }

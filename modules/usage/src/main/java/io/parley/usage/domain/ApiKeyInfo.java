@@ -24,6 +24,11 @@ public record ApiKeyInfo(
     long expiresAt,
     long revokedAt) {
 
+  /** Whether the key belongs to a service account (and acts in its organization only). */
+  public boolean serviceAccount() {
+    return ServiceAccount.isServiceAccount(userId);
+  }
+
   /** Whether the key may be used at {@code nowSeconds}. */
   public boolean usableAt(long nowSeconds) {
     return revokedAt == 0 && (expiresAt == 0 || nowSeconds < expiresAt);

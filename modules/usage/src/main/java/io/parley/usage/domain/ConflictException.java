@@ -2,14 +2,55 @@ package io.parley.usage.domain;
 
 /**
  * Raised when a request contradicts the stored state: a request id reused for another organization
- * ({@code request_id_conflict}), or the removal or demotion of an organization's last owner ({@code
- * last_owner}).
+ * ({@code request_id_conflict}), a person already a member ({@code already_member}) or already
+ * invited ({@code invite_exists}); or a precondition fails: the removal or demotion of an
+ * organization's last owner ({@code last_owner}), a creator past the self-service cap ({@code
+ * organization_limit_reached}), an invitation no longer pending ({@code invite_not_pending}).
  */
 public final class ConflictException extends UsageException {
   private static final long serialVersionUID = 1L;
 
+  private final boolean precondition;
+
   private ConflictException(String reason, String message, String param) {
+    this(reason, message, param, false);
+  }
+
+  private ConflictException(String reason, String message, String param, boolean precondition) {
     super(reason, message, param, null);
+    this.precondition = precondition;
+  }
+
+  /** Whether a precondition failed (rather than something already existing). */
+  public boolean precondition() {
+    return precondition;
+  }
+
+  /** The person is already a member of the organization. */
+  public static ConflictException alreadyMember() {
+    return new ConflictException(
+        "already_member", "The user is already a member of the organization.", "email");
+  }
+
+  /** A pending invitation for the address exists. */
+  public static ConflictException inviteExists() {
+    return new ConflictException(
+        "invite_exists", "A pending invitation for this e-mail address exists.", "email");
+  }
+
+  /** The invitation was accepted or has expired. */
+  public static ConflictException inviteNotPending() {
+    return new ConflictException(
+        "invite_not_pending", "The invitation is no longer pending.", "invite_id", true);
+  }
+
+  /** The creator already created as many organizations as allowed. */
+  public static ConflictException organizationLimit(int max) {
+    return new ConflictException(
+        "organization_limit_reached",
+        "You have already created the maximum of " + max + " organizations.",
+        null,
+        true);
   }
 
   /** A request id already used for a different organization. */
@@ -23,6 +64,6 @@ public final class ConflictException extends UsageException {
   /** The change would leave the organization without an owner. */
   public static ConflictException lastOwner() {
     return new ConflictException(
-        "last_owner", "An organization must keep at least one owner.", "user");
+        "last_owner", "An organization must keep at least one owner.", "user", true);
   }
 }

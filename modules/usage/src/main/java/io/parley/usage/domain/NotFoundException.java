@@ -28,6 +28,17 @@ public final class NotFoundException extends UsageException {
     return new NotFoundException("api_key_not_found", "No API key '" + id + "'.", "api_key_id");
   }
 
+  /** An unknown invitation (in the organization given). */
+  public static NotFoundException invite(String id) {
+    return new NotFoundException("invite_not_found", "No invitation '" + id + "'.", "invite_id");
+  }
+
+  /** An unknown service account (in the organization given). */
+  public static NotFoundException serviceAccount(String id) {
+    return new NotFoundException(
+        "service_account_not_found", "No service account '" + id + "'.", "service_account_id");
+  }
+
   /** A request id that was never reserved. */
   public static NotFoundException reservation(String requestId) {
     return new NotFoundException(

@@ -9,6 +9,8 @@ package io.parley.usage.domain;
  * @param role the user's role in that organization
  * @param apiKeyId key id
  * @param apiKeyOrganizationId organization the key belongs to
+ * @param apiKeyExpiresAt the key's expiry, seconds since the epoch, 0 = never
+ * @param serviceAccount whether the key belongs to a service account
  */
 public record Principal(
     String organizationId,
@@ -16,4 +18,6 @@ public record Principal(
     String userId,
     Role role,
     String apiKeyId,
-    String apiKeyOrganizationId) {}
+    String apiKeyOrganizationId,
+    long apiKeyExpiresAt,
+    boolean serviceAccount) {}

@@ -13,6 +13,7 @@ public abstract sealed class UsageException extends RuntimeException
         NotFoundException,
         InvalidUsageRequestException,
         ConflictException,
+        ForbiddenException,
         StoreException {
   private static final long serialVersionUID = 1L;
 

@@ -40,7 +40,7 @@ public final class UsageServer implements AutoCloseable {
         UsageDatabase.open(
             settings.dbUrl(), settings.dbUser(), settings.dbPasswordFile(), settings.dbPoolSize());
     try {
-      var accountRepository = new JdbcAccountRepository(database.jdbc());
+      var accountRepository = new JdbcAccountRepository(database.jdbc(), settings.defaultLimits());
       var ledgerRepository = new JdbcLedgerRepository(database.jdbc());
       NotificationSink sink =
           settings
@@ -54,7 +54,9 @@ public final class UsageServer implements AutoCloseable {
               clock,
               settings.bootstrapKeyFile(),
               settings.bootstrapOrganizationName(),
-              settings.bootstrapOwnerEmail());
+              settings.bootstrapOwnerEmail(),
+              settings.defaultPolicy(),
+              settings.inviteTtl());
       accounts.bootstrap();
       ledger =
           new LedgerService(ledgerRepository, accountRepository, settings.prices(), sink, clock);
@@ -65,7 +67,7 @@ public final class UsageServer implements AutoCloseable {
               settings.grpcPort(),
               settings.security(),
               UsageCallers.POLICY,
-              List.of(new UsageGrpcService(accounts, ledger, reports)),
+              List.of(new UsageGrpcService(accounts, ledger, reports, clock)),
               List.of(),
               Duration.ofMinutes(30),
               Duration.ofSeconds(10),

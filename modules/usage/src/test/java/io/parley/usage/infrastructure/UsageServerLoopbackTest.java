@@ -57,7 +57,10 @@ class UsageServerLoopbackTest {
             "admin@localhost",
             PriceTable.parse("", "1000000/2000000"),
             Duration.ofHours(1),
-            Optional.empty());
+            Optional.empty(),
+            io.parley.usage.domain.Limits.NONE,
+            new io.parley.usage.domain.ModerationPolicy(false, false),
+            Duration.ofDays(7));
     try (var server = UsageServer.start(settings, Clock.systemUTC());
         var gateway =
             MutualTls.load(

@@ -5,12 +5,15 @@ import io.parley.usage.application.AccountService;
 import io.parley.usage.application.LedgerService;
 import io.parley.usage.application.NotificationSink;
 import io.parley.usage.application.UsageReports;
+import io.parley.usage.domain.Limits;
+import io.parley.usage.domain.ModerationPolicy;
 import io.parley.usage.domain.PriceTable;
 import io.parley.usage.infrastructure.jdbc.JdbcAccountRepository;
 import io.parley.usage.infrastructure.jdbc.JdbcLedgerRepository;
 import io.parley.usage.infrastructure.jdbc.JdbcUsageRepository;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -31,10 +34,26 @@ public record Stack(
   /** A stack over {@code database}. */
   public static Stack over(
       Database database, Clock clock, Optional<Path> bootstrapKey, NotificationSink sink) {
-    var accountRepository = new JdbcAccountRepository(database.jdbc());
+    return over(database, clock, bootstrapKey, sink, Limits.NONE);
+  }
+
+  /** A stack over {@code database} whose new organizations start with {@code defaultLimits}. */
+  public static Stack over(
+      Database database,
+      Clock clock,
+      Optional<Path> bootstrapKey,
+      NotificationSink sink,
+      Limits defaultLimits) {
+    var accountRepository = new JdbcAccountRepository(database.jdbc(), defaultLimits);
     var accounts =
         new AccountService(
-            accountRepository, clock, bootstrapKey, "Default organization", "admin@localhost");
+            accountRepository,
+            clock,
+            bootstrapKey,
+            "Default organization",
+            "admin@localhost",
+            new ModerationPolicy(false, false),
+            Duration.ofDays(7));
     var ledger =
         new LedgerService(
             new JdbcLedgerRepository(database.jdbc()), accountRepository, PRICES, sink, clock);

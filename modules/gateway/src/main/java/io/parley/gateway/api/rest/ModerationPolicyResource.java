@@ -1,5 +1,6 @@
 package io.parley.gateway.api.rest;
 
+import io.parley.gateway.application.AccessChanges;
 import io.parley.gateway.application.ContentScreening;
 import io.parley.gateway.domain.PermissionDeniedException;
 import io.parley.gateway.domain.Role;
@@ -20,7 +21,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * {@code /v1/organization/moderation_policy}: whether the organization's chat and completion
  * prompts ({@code screen_input}) and outputs ({@code screen_output}) are screened by moderation.
- * Readers read it; owners change it.
+ * Readers read it; owners change it. Kept by the usage service (its database) when one is
+ * configured, otherwise by the safety service (its memory); screening itself needs the safety
+ * service. A change reaches every gateway replica at once (see {@code AccessChanges}).
  */
 @ApplicationScoped
 @Path("/v1/organization/moderation_policy")
@@ -28,6 +31,7 @@ public class ModerationPolicyResource {
 
   private SafetyClient safety;
   private ContentScreening screening;
+  private AccessChanges changes;
   private long maxBodyBytes;
 
   /** For CDI proxies. */
@@ -37,19 +41,19 @@ public class ModerationPolicyResource {
   public ModerationPolicyResource(
       SafetyClient safety,
       ContentScreening screening,
+      AccessChanges changes,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes) {
     this.safety = safety;
     this.screening = screening;
+    this.changes = changes;
     this.maxBodyBytes = maxBodyBytes;
   }
 
   @GET
   public Response get(@Context HttpServletRequest request) {
     var caller = Callers.of(request);
-    if (!safety.enabled()) {
-      throw SafetyClient.notConfigured();
-    }
-    return json(caller.organization(), safety.policy(caller.organization()));
+    requireStore();
+    return json(caller.organization(), screening.currentPolicy(caller.organization()));
   }
 
   @POST
@@ -59,6 +63,7 @@ public class ModerationPolicyResource {
     if (caller.role() != Role.OWNER && !caller.administrator()) {
       throw PermissionDeniedException.role(Role.OWNER);
     }
+    requireStore();
     var params =
         new Params(
             RequestBodies.read(
@@ -66,15 +71,21 @@ public class ModerationPolicyResource {
                 GenerationEndpoint.contentLength(headers),
                 body,
                 maxBodyBytes));
-    var current = safety.policy(caller.organization());
+    var current = screening.currentPolicy(caller.organization());
     var policy =
         Policy.newBuilder()
             .setScreenInput(params.bool("screen_input").orElse(current.getScreenInput()))
             .setScreenOutput(params.bool("screen_output").orElse(current.getScreenOutput()))
             .build();
-    var updated = safety.setPolicy(caller.organization(), policy);
-    screening.forget(caller.organization());
+    var updated = screening.setPolicy(caller.organization(), policy);
+    changes.policyChanged(caller.organization());
     return json(caller.organization(), updated);
+  }
+
+  private void requireStore() {
+    if (!screening.persistent() && !safety.enabled()) {
+      throw SafetyClient.notConfigured();
+    }
   }
 
   private static Response json(String organization, Policy policy) {

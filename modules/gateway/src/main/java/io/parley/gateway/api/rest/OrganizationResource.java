@@ -4,14 +4,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.gateway.application.OrganizationAdmin;
 import io.parley.gateway.domain.Caller;
+import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
-import io.parley.gateway.domain.Role;
 import io.parley.usage.v1.ApiKey;
+import io.parley.usage.v1.Invite;
 import io.parley.usage.v1.Limits;
 import io.parley.usage.v1.Member;
 import io.parley.usage.v1.ModelRateLimit;
 import io.parley.usage.v1.QueryCostsRequest;
 import io.parley.usage.v1.QueryUsageRequest;
+import io.parley.usage.v1.ServiceAccount;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,8 +38,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The admin API of the caller's organization ({@code OpenAI-Organization} or the key's default),
- * kept by the usage service: members, API keys, limits, usage and costs, shaped like OpenAI's admin
- * API. Owners manage; readers read limits, usage and costs.
+ * kept by the usage service: members, invitations, service accounts, API keys, limits, usage and
+ * costs, shaped like OpenAI's admin API. Who may do what is decided in {@link OrganizationAdmin};
+ * every id, name, address and list is bounded here ({@link AdminInputs}) before any call.
  */
 @ApplicationScoped
 @Path("/v1/organization")
@@ -72,18 +75,21 @@ public class OrganizationResource {
     return json(list(data));
   }
 
+  /** Adds a person directly, without an invitation (the platform administrator only). */
   @POST
   @Path("users")
   public Response putMember(
       @Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body) {
+    var caller = Callers.of(request);
     var params = params(headers, body);
     var user =
         params
             .string("user_id")
-            .or(() -> params.string("email"))
+            .map(u -> AdminInputs.id(u, "user_id"))
+            .or(() -> params.string("email").map(e -> AdminInputs.email(e, "email")))
             .orElseThrow(() -> Params.missing("email"));
-    var role = role(params.string("role").orElse("reader"));
-    var id = admin.putMember(Callers.of(request), user, role).getUser();
+    var role = AdminInputs.role(params.string("role").orElse("reader"));
+    var id = admin.addMember(caller, user, role).getUser();
     var out = Json.MAPPER.createObjectNode();
     out.put("object", "organization.user");
     out.put("id", id);
@@ -92,11 +98,131 @@ public class OrganizationResource {
     return json(out);
   }
 
+  @GET
+  @Path("users/{id}")
+  public Response member(@Context HttpServletRequest request, @PathParam("id") String id) {
+    var caller = Callers.of(request);
+    AdminInputs.id(id, "user_id");
+    for (var member : admin.members(caller).getMembersList()) {
+      if (member.getUser().equals(id)) {
+        return json(member(member));
+      }
+    }
+    throw notFound("user_not_found", "No user '" + id + "' in this organization.", "user_id");
+  }
+
+  /** Changes a member's role: {@code {"role": "owner" | "reader"}} (owners). */
+  @POST
+  @Path("users/{id}")
+  public Response updateMember(
+      @Context HttpServletRequest request,
+      @PathParam("id") String id,
+      @Context HttpHeaders headers,
+      InputStream body) {
+    var caller = Callers.of(request);
+    AdminInputs.id(id, "user_id");
+    var params = params(headers, body);
+    var role = AdminInputs.role(params.requiredString("role"));
+    return json(member(admin.updateMemberRole(caller, id, role)));
+  }
+
   @DELETE
   @Path("users/{id}")
   public Response removeMember(@Context HttpServletRequest request, @PathParam("id") String id) {
-    boolean removed = admin.removeMember(Callers.of(request), id);
+    var caller = Callers.of(request);
+    AdminInputs.id(id, "user_id");
+    boolean removed = admin.removeMember(caller, id);
     return json(deleted("organization.user.deleted", id, removed));
+  }
+
+  @GET
+  @Path("invites")
+  public Response invites(@Context HttpServletRequest request) {
+    var data = Json.MAPPER.createArrayNode();
+    for (var invite : admin.invites(Callers.of(request)).getInvitesList()) {
+      data.add(invite(invite));
+    }
+    return json(list(data));
+  }
+
+  /** Invites a person: {@code {"email", "role"}} (owners). */
+  @POST
+  @Path("invites")
+  public Response createInvite(
+      @Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body) {
+    var caller = Callers.of(request);
+    var params = params(headers, body);
+    var email = AdminInputs.email(params.requiredString("email"), "email");
+    var role = AdminInputs.role(params.requiredString("role"));
+    return json(invite(admin.createInvite(caller, email, role)));
+  }
+
+  @GET
+  @Path("invites/{id}")
+  public Response invite(@Context HttpServletRequest request, @PathParam("id") String id) {
+    var caller = Callers.of(request);
+    return json(invite(admin.invite(caller, AdminInputs.id(id, "invite_id"))));
+  }
+
+  @DELETE
+  @Path("invites/{id}")
+  public Response deleteInvite(@Context HttpServletRequest request, @PathParam("id") String id) {
+    var caller = Callers.of(request);
+    admin.deleteInvite(caller, AdminInputs.id(id, "invite_id"));
+    return json(deleted("organization.invite.deleted", id, true));
+  }
+
+  /**
+   * Accepts an invitation as the caller, a person whose own key's e-mail address is the invited
+   * one; the request may run in any organization of theirs.
+   */
+  @POST
+  @Path("invites/{id}/accept")
+  public Response acceptInvite(@Context HttpServletRequest request, @PathParam("id") String id) {
+    var caller = Callers.of(request);
+    return json(invite(admin.acceptInvite(caller, AdminInputs.id(id, "invite_id"))));
+  }
+
+  @GET
+  @Path("service_accounts")
+  public Response serviceAccounts(@Context HttpServletRequest request) {
+    var data = Json.MAPPER.createArrayNode();
+    for (var account : admin.serviceAccounts(Callers.of(request)).getServiceAccountsList()) {
+      data.add(serviceAccount(account));
+    }
+    return json(list(data));
+  }
+
+  /**
+   * Creates a service account: {@code {"name", "role"}} (owners). The response carries its key in
+   * {@code api_key.value}, the only time it is shown; the key acts in this organization only.
+   */
+  @POST
+  @Path("service_accounts")
+  public Response createServiceAccount(
+      @Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body) {
+    var caller = Callers.of(request);
+    var params = params(headers, body);
+    var name = AdminInputs.requiredName(params.requiredString("name"), "name");
+    var role = AdminInputs.role(params.string("role").orElse("reader"));
+    var created = admin.createServiceAccount(caller, name, role);
+    var out = serviceAccount(created.getServiceAccount());
+    var key = out.putObject("api_key");
+    key.put("object", "organization.service_account.api_key");
+    key.put("id", created.getApiKey().getId());
+    key.put("name", created.getApiKey().getName());
+    key.put("value", created.getSecret());
+    key.put("created_at", created.getApiKey().getCreatedAt());
+    return json(out);
+  }
+
+  @DELETE
+  @Path("service_accounts/{id}")
+  public Response deleteServiceAccount(
+      @Context HttpServletRequest request, @PathParam("id") String id) {
+    var caller = Callers.of(request);
+    admin.deleteServiceAccount(caller, AdminInputs.id(id, "service_account_id"));
+    return json(deleted("organization.service_account.deleted", id, true));
   }
 
   @GET
@@ -114,13 +240,14 @@ public class OrganizationResource {
   @Path("api_keys")
   public Response createApiKey(
       @Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body) {
+    var caller = Callers.of(request);
     var params = params(headers, body);
     var created =
         admin.createApiKey(
-            Callers.of(request),
-            params.string("name").orElse(""),
-            params.string("user_id"),
-            params.longInteger("expires_at").orElse(0L));
+            caller,
+            AdminInputs.name(params.string("name").orElse(""), "name"),
+            params.string("user_id").map(u -> AdminInputs.id(u, "user_id")),
+            nonNegative(params, "expires_at"));
     var out = apiKey(created.getApiKey());
     out.put("id", created.getApiKeyId());
     out.put("value", created.getSecret());
@@ -130,7 +257,8 @@ public class OrganizationResource {
   @DELETE
   @Path("api_keys/{id}")
   public Response revokeApiKey(@Context HttpServletRequest request, @PathParam("id") String id) {
-    boolean revoked = admin.revokeApiKey(Callers.of(request), id);
+    var caller = Callers.of(request);
+    boolean revoked = admin.revokeApiKey(caller, AdminInputs.id(id, "api_key_id"));
     return json(deleted("organization.api_key.deleted", id, revoked));
   }
 
@@ -149,6 +277,7 @@ public class OrganizationResource {
   @Path("limits")
   public Response setLimits(
       @Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body) {
+    var caller = Callers.of(request);
     var params = params(headers, body);
     var limits =
         Limits.newBuilder()
@@ -161,6 +290,12 @@ public class OrganizationResource {
       if (!models.isArray()) {
         throw Params.invalidType("model_limits", "an array", models);
       }
+      if (models.size() > AdminInputs.MAX_MODEL_LIMITS) {
+        throw new InvalidRequestException(
+            "Invalid 'model_limits': at most " + AdminInputs.MAX_MODEL_LIMITS + " entries.",
+            "model_limits",
+            "invalid_value");
+      }
       for (int i = 0; i < models.size(); i++) {
         var param = "model_limits[" + i + "]";
         var node = models.get(i);
@@ -170,12 +305,12 @@ public class OrganizationResource {
         var model = new Params((ObjectNode) node);
         limits.addModelLimits(
             ModelRateLimit.newBuilder()
-                .setModel(model.requiredString("model"))
+                .setModel(modelId(model.requiredString("model"), param + ".model"))
                 .setRequestsPerMinute(nonNegative(model, "requests_per_minute"))
                 .setTokensPerMinute(nonNegative(model, "tokens_per_minute")));
       }
     }
-    return json(limits(admin.setLimits(Callers.of(request), limits.build())));
+    return json(limits(admin.setLimits(caller, limits.build())));
   }
 
   /** {@code GET /v1/organization/usage/completions}: token usage in time buckets. */
@@ -376,16 +511,51 @@ public class OrganizationResource {
     return value == null || value.isNull() ? 0 : Params.integer(value, name, 0, Long.MAX_VALUE);
   }
 
-  private static Role role(String value) {
-    return switch (value) {
-      case "owner" -> Role.OWNER;
-      case "reader" -> Role.READER;
-      default ->
-          throw new InvalidRequestException(
-              "Invalid value for 'role': '" + value + "'. Supported values are: owner, reader.",
-              "role",
-              "invalid_value");
-    };
+  private static String modelId(String value, String param) {
+    if (value.isBlank() || value.length() > AdminInputs.MAX_MODEL) {
+      throw new InvalidRequestException(
+          "Invalid '" + param + "': a model id of 1 to " + AdminInputs.MAX_MODEL + " characters.",
+          param,
+          "invalid_value");
+    }
+    return value;
+  }
+
+  private static GatewayException notFound(String code, String message, String param) {
+    return new GatewayException(404, GatewayException.INVALID_REQUEST, code, param, message);
+  }
+
+  static ObjectNode invite(Invite invite) {
+    var out = Json.MAPPER.createObjectNode();
+    out.put("object", "organization.invite");
+    out.put("id", invite.getId());
+    out.put("email", invite.getEmail());
+    out.put("role", role(invite.getRole()));
+    out.put(
+        "status",
+        switch (invite.getStatus()) {
+          case INVITE_STATUS_ACCEPTED -> "accepted";
+          case INVITE_STATUS_EXPIRED -> "expired";
+          default -> "pending";
+        });
+    out.put("invited_at", invite.getInvitedAt());
+    out.put("expires_at", invite.getExpiresAt());
+    if (invite.getAcceptedAt() == 0) {
+      out.putNull("accepted_at");
+    } else {
+      out.put("accepted_at", invite.getAcceptedAt());
+    }
+    return out;
+  }
+
+  static ObjectNode serviceAccount(ServiceAccount account) {
+    var out = Json.MAPPER.createObjectNode();
+    out.put("object", "organization.service_account");
+    out.put("id", account.getId());
+    out.put("name", account.getName());
+    out.put("role", role(account.getRole()));
+    out.put("created_at", account.getCreatedAt());
+    return out;
   }
 
   private Params params(HttpHeaders headers, InputStream body) {
@@ -426,7 +596,7 @@ public class OrganizationResource {
       out.put("expires_at", key.getExpiresAt());
     }
     var owner = out.putObject("owner");
-    owner.put("type", "user");
+    owner.put("type", key.getServiceAccount() ? "service_account" : "user");
     owner.put("id", key.getUser());
     return out;
   }

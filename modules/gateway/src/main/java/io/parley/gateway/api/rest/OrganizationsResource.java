@@ -15,8 +15,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code GET /v1/organizations} (the caller's organizations, with their role) and {@code POST
- * /v1/organizations} ({@code {"name", "owner"}}; {@code owner} only from the bootstrap admin key,
- * anyone else owns what they create).
+ * /v1/organizations} ({@code {"name", "owner"}}): the platform administrator creates organizations
+ * and names their first owner (a user id or an e-mail address); with self-service on, a person
+ * creates their own, up to a cap (see {@link OrganizationAdmin}).
  */
 @ApplicationScoped
 @Path("/v1/organizations")
@@ -61,8 +62,10 @@ public class OrganizationsResource {
                 GenerationEndpoint.contentLength(headers),
                 body,
                 maxBodyBytes));
-    var name = params.requiredString("name");
-    var created = admin.createOrganization(Callers.of(request), name, params.string("owner"));
+    var caller = Callers.of(request);
+    var name = AdminInputs.requiredName(params.requiredString("name"), "name");
+    var owner = params.string("owner").map(o -> AdminInputs.person(o, "owner"));
+    var created = admin.createOrganization(caller, name, owner);
     var out = Json.MAPPER.createObjectNode();
     out.put("object", "organization");
     out.put("id", created.getOrganization());

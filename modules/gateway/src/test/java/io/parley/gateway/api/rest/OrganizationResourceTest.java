@@ -3,11 +3,14 @@ package io.parley.gateway.api.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.parley.gateway.application.AccessChanges;
 import io.parley.gateway.application.ApiKeyAuthenticator;
 import io.parley.gateway.application.Authentication;
+import io.parley.gateway.application.ContentScreening;
 import io.parley.gateway.application.LimitsCatalog;
 import io.parley.gateway.application.OrganizationAdmin;
 import io.parley.gateway.application.ScriptedUsage;
+import io.parley.gateway.application.TestFeed;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
@@ -42,30 +45,114 @@ class OrganizationResourceTest {
     usage.close();
   }
 
-  private static OrganizationAdmin admin(io.parley.gateway.infrastructure.UsageClient client) {
-    return new OrganizationAdmin(
-        client,
+  private static final Caller SERVICE =
+      new Caller("org-a", "svc-acct-1", Role.OWNER, "key-s", false, true);
+  private static final Caller PLATFORM_ADMIN =
+      new Caller("org-a", Authentication.ADMIN_USER, Role.OWNER, "key-admin", true);
+
+  private final TestFeed feed = new TestFeed();
+
+  private OrganizationAdmin admin(io.parley.gateway.infrastructure.UsageClient client) {
+    return admin(client, false);
+  }
+
+  private OrganizationAdmin admin(
+      io.parley.gateway.infrastructure.UsageClient client, boolean selfService) {
+    var authentication =
         new Authentication(
             ApiKeyAuthenticator.forKey("sk-admin-0000000000"),
             client,
             "org-x",
             0,
-            System::nanoTime),
-        new LimitsCatalog(client, OrganizationLimits.NONE, 0, System::nanoTime));
+            System::nanoTime,
+            java.time.InstantSource.system(),
+            feed);
+    return new OrganizationAdmin(
+        client,
+        new AccessChanges(
+            authentication,
+            new LimitsCatalog(client, OrganizationLimits.NONE, 0, System::nanoTime),
+            ContentScreening.disabled(),
+            feed),
+        selfService,
+        3);
   }
 
   @Test
-  void reader_cannotCreateKeysOrManageMembersOrLimits_is403() {
-    assertThatThrownBy(() -> admin.createApiKey(READER, "ci", Optional.empty(), 0))
-        .isInstanceOf(PermissionDeniedException.class)
-        .hasMessageContaining("owner role");
-    assertThatThrownBy(() -> admin.putMember(READER, "a@b.c", Role.READER))
+  void reader_cannotManageMembersInvitesServiceAccountsOrLimits_is403() {
+    assertThatThrownBy(() -> admin.addMember(READER, "a@b.c", Role.READER))
         .isInstanceOf(PermissionDeniedException.class);
-    assertThatThrownBy(() -> admin.revokeApiKey(READER, "key-1"))
+    assertThatThrownBy(() -> admin.updateMemberRole(READER, "user-o", Role.READER))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThatThrownBy(() -> admin.removeMember(READER, "user-o"))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThatThrownBy(() -> admin.createInvite(READER, "a@b.c", Role.OWNER))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThatThrownBy(() -> admin.createServiceAccount(READER, "bot", Role.OWNER))
         .isInstanceOf(PermissionDeniedException.class);
     assertThatThrownBy(
             () -> admin.setLimits(READER, io.parley.usage.v1.Limits.getDefaultInstance()))
         .isInstanceOf(PermissionDeniedException.class);
+  }
+
+  @Test
+  void nobodyButThePlatformAdmin_mintsAKeyForSomeoneElse_orAddsAMemberDirectly() {
+    assertThatThrownBy(() -> admin.createApiKey(OWNER, "x", Optional.of("user-victim"), 0))
+        .isInstanceOf(PermissionDeniedException.class)
+        .hasMessageContaining("platform administrator");
+    assertThatThrownBy(() -> admin.createApiKey(READER, "x", Optional.of("user-o"), 0))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThatThrownBy(() -> admin.addMember(OWNER, "victim@example.test", Role.OWNER))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThat(
+            admin
+                .createApiKey(PLATFORM_ADMIN, "first", Optional.of("user-new"), 0)
+                .getApiKey()
+                .getUser())
+        .isEqualTo("user-new");
+  }
+
+  @Test
+  void serviceAccounts_cannotMintKeysCreateOrganizationsOrAcceptInvites() {
+    assertThatThrownBy(() -> admin.createApiKey(SERVICE, "x", Optional.empty(), 0))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThatThrownBy(
+            () -> admin(usage.client(), true).createOrganization(SERVICE, "o", Optional.empty()))
+        .isInstanceOf(PermissionDeniedException.class);
+    assertThatThrownBy(() -> admin.acceptInvite(SERVICE, "invite-1"))
+        .isInstanceOf(PermissionDeniedException.class);
+  }
+
+  @Test
+  void creatingOrganizations_isForThePlatformAdmin_unlessSelfServiceIsOn() {
+    assertThatThrownBy(() -> admin.createOrganization(OWNER, "mine", Optional.empty()))
+        .isInstanceOf(PermissionDeniedException.class)
+        .hasMessageContaining("platform administrator");
+    var selfService = admin(usage.client(), true);
+    assertThatThrownBy(
+            () -> selfService.createOrganization(READER, "theirs", Optional.of("user-victim")))
+        .isInstanceOf(PermissionDeniedException.class);
+    selfService.createOrganization(READER, "mine", Optional.empty());
+    assertThat(usage.organizationsCreated)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getOwnerUser()).isEqualTo("user-r");
+              assertThat(r.getCreatedBy()).isEqualTo("user-r");
+              assertThat(r.getMaxPerCreator()).isEqualTo(3);
+            });
+  }
+
+  @Test
+  void revocationsAndRoleChanges_flushHere_andTellTheOtherReplicas() {
+    admin.revokeApiKey(OWNER, "key-1");
+    assertThat(feed.published).containsExactly("access");
+  }
+
+  @Test
+  void reader_createsAKeyForThemselves() {
+    var created = admin.createApiKey(READER, "mine", Optional.empty(), 0);
+    assertThat(created.getApiKey().getUser()).isEqualTo("user-r");
   }
 
   @Test

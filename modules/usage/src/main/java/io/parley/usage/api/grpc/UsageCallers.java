@@ -11,8 +11,9 @@ import io.parley.usage.v1.UsageServiceGrpc;
  *
  * <ul>
  *   <li>Key checks: the gateway only.
- *   <li>Administration (organizations, members, keys, limits) and reports: the gateway, which acts
- *       for a caller it has authorized, and operators.
+ *   <li>Administration (organizations, members, invitations, keys, service accounts, limits,
+ *       moderation policies) and reports: the gateway, which acts for a caller it has authorized,
+ *       and operators.
  *   <li>Billing (reserve, settle, release): the gateway only. A service that bills work of its own
  *       (fine-tuning in the files service) is added here, or with {@code
  *       parley.grpc.extra-callers=parley.usage.v1.UsageService/Reserve=files,…}.
@@ -39,7 +40,18 @@ public final class UsageCallers {
                   UsageServiceGrpc.getGetBudgetMethod(),
                   UsageServiceGrpc.getQueryUsageMethod(),
                   UsageServiceGrpc.getQueryCostsMethod(),
-                  UsageServiceGrpc.getListNotificationsMethod()),
+                  UsageServiceGrpc.getListNotificationsMethod(),
+                  UsageServiceGrpc.getUpdateMemberRoleMethod(),
+                  UsageServiceGrpc.getCreateInviteMethod(),
+                  UsageServiceGrpc.getListInvitesMethod(),
+                  UsageServiceGrpc.getGetInviteMethod(),
+                  UsageServiceGrpc.getDeleteInviteMethod(),
+                  UsageServiceGrpc.getAcceptInviteMethod(),
+                  UsageServiceGrpc.getCreateServiceAccountMethod(),
+                  UsageServiceGrpc.getListServiceAccountsMethod(),
+                  UsageServiceGrpc.getDeleteServiceAccountMethod(),
+                  UsageServiceGrpc.getGetModerationPolicyMethod(),
+                  UsageServiceGrpc.getSetModerationPolicyMethod()),
               GATEWAY,
               OPERATOR)
           .allow(

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.parley.common.grpc.GrpcErrors;
 import io.parley.usage.domain.ConflictException;
+import io.parley.usage.domain.ForbiddenException;
 import io.parley.usage.domain.InsufficientQuotaException;
 import io.parley.usage.domain.InvalidApiKeyException;
 import io.parley.usage.domain.InvalidUsageRequestException;
@@ -49,9 +50,11 @@ final class UsageErrors {
           }
           case ConflictException e -> {
             metadata.put(GrpcErrors.TYPE, "invalid_request_error");
-            yield e.reason().equals("last_owner")
-                ? Status.Code.FAILED_PRECONDITION
-                : Status.Code.ALREADY_EXISTS;
+            yield e.precondition() ? Status.Code.FAILED_PRECONDITION : Status.Code.ALREADY_EXISTS;
+          }
+          case ForbiddenException e -> {
+            metadata.put(GrpcErrors.TYPE, "invalid_request_error");
+            yield Status.Code.PERMISSION_DENIED;
           }
           case StoreException e -> {
             LOG.log(System.Logger.Level.ERROR, "Usage database failure", e);

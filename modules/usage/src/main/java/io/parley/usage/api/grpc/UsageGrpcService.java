@@ -6,13 +6,18 @@ import io.parley.usage.application.AccountService;
 import io.parley.usage.application.LedgerService;
 import io.parley.usage.application.UsageReports;
 import io.parley.usage.domain.ApiKeyInfo;
+import io.parley.usage.domain.Inputs;
 import io.parley.usage.domain.InvalidUsageRequestException;
+import io.parley.usage.domain.Invite;
 import io.parley.usage.domain.Limits;
+import io.parley.usage.domain.ModerationPolicy;
 import io.parley.usage.domain.ReservationState;
 import io.parley.usage.domain.Role;
+import io.parley.usage.domain.ServiceAccount;
 import io.parley.usage.domain.TokenCounts;
 import io.parley.usage.domain.UsageException;
 import io.parley.usage.v1.*;
+import java.time.Clock;
 import java.util.function.Supplier;
 
 /** The gRPC edge of the usage service: maps messages to use cases and errors to statuses. */
@@ -21,9 +26,12 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
   private final AccountService accounts;
   private final LedgerService ledger;
   private final UsageReports reports;
+  private final Clock clock;
 
-  public UsageGrpcService(AccountService accounts, LedgerService ledger, UsageReports reports) {
+  public UsageGrpcService(
+      AccountService accounts, LedgerService ledger, UsageReports reports, Clock clock) {
     this.accounts = accounts;
+    this.clock = clock;
     this.ledger = ledger;
     this.reports = reports;
   }
@@ -56,6 +64,8 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
               .setRole(toProto(p.role()))
               .setApiKeyId(p.apiKeyId())
               .setApiKeyOrganization(p.apiKeyOrganizationId())
+              .setApiKeyExpiresAt(p.apiKeyExpiresAt())
+              .setServiceAccount(p.serviceAccount())
               .build();
         });
   }
@@ -66,7 +76,12 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
     call(
         o,
         () -> {
-          var created = accounts.createOrganization(request.getName(), request.getOwnerUser());
+          var created =
+              accounts.createOrganization(
+                  request.getName(),
+                  request.getOwnerUser(),
+                  request.getCreatedBy(),
+                  request.getMaxPerCreator());
           return CreateOrganizationResponse.newBuilder()
               .setOrganization(created.organization().id())
               .setOwnerUser(created.ownerUserId())
@@ -173,7 +188,8 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
     call(
         o,
         () -> {
-          accounts.revokeApiKey(request.getOrganization(), request.getApiKeyId());
+          accounts.revokeApiKey(
+              request.getOrganization(), request.getApiKeyId(), request.getUser());
           return RevokeApiKeyResponse.newBuilder().setRevoked(true).build();
         });
   }
@@ -182,13 +198,18 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
   public void setLimits(SetLimitsRequest request, StreamObserver<SetLimitsResponse> o) {
     call(
         o,
-        () ->
-            SetLimitsResponse.newBuilder()
-                .setLimits(
-                    toProto(
-                        accounts.setLimits(
-                            request.getOrganization(), fromProto(request.getLimits()))))
-                .build());
+        () -> {
+          if (request.getLimits().getModelLimitsCount() > Inputs.MAX_MODEL_LIMITS) {
+            throw new InvalidUsageRequestException(
+                "At most " + Inputs.MAX_MODEL_LIMITS + " model limits.", "limits.model_limits");
+          }
+          return SetLimitsResponse.newBuilder()
+              .setLimits(
+                  toProto(
+                      accounts.setLimits(
+                          request.getOrganization(), fromProto(request.getLimits()))))
+              .build();
+        });
   }
 
   @Override
@@ -402,6 +423,164 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
         });
   }
 
+  @Override
+  public void updateMemberRole(
+      UpdateMemberRoleRequest request, StreamObserver<UpdateMemberRoleResponse> o) {
+    call(
+        o,
+        () -> {
+          var m =
+              accounts.updateMemberRole(
+                  request.getOrganization(), request.getUser(), fromProto(request.getRole()));
+          return UpdateMemberRoleResponse.newBuilder()
+              .setMember(
+                  Member.newBuilder()
+                      .setUser(m.userId())
+                      .setEmail(m.email())
+                      .setRole(toProto(m.role()))
+                      .setAddedAt(m.addedAt()))
+              .build();
+        });
+  }
+
+  @Override
+  public void createInvite(CreateInviteRequest request, StreamObserver<CreateInviteResponse> o) {
+    call(
+        o,
+        () ->
+            CreateInviteResponse.newBuilder()
+                .setInvite(
+                    toProto(
+                        accounts.createInvite(
+                            request.getOrganization(),
+                            request.getEmail(),
+                            fromProto(request.getRole()),
+                            request.getInvitedBy(),
+                            request.getTtlSeconds()),
+                        now()))
+                .build());
+  }
+
+  @Override
+  public void listInvites(ListInvitesRequest request, StreamObserver<ListInvitesResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ListInvitesResponse.newBuilder();
+          long now = now();
+          for (var i : accounts.invites(request.getOrganization())) {
+            b.addInvites(toProto(i, now));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void getInvite(GetInviteRequest request, StreamObserver<GetInviteResponse> o) {
+    call(
+        o,
+        () ->
+            GetInviteResponse.newBuilder()
+                .setInvite(
+                    toProto(accounts.invite(request.getOrganization(), request.getInvite()), now()))
+                .build());
+  }
+
+  @Override
+  public void deleteInvite(DeleteInviteRequest request, StreamObserver<DeleteInviteResponse> o) {
+    call(
+        o,
+        () -> {
+          accounts.deleteInvite(request.getOrganization(), request.getInvite());
+          return DeleteInviteResponse.newBuilder().setDeleted(true).build();
+        });
+  }
+
+  @Override
+  public void acceptInvite(AcceptInviteRequest request, StreamObserver<AcceptInviteResponse> o) {
+    call(
+        o,
+        () ->
+            AcceptInviteResponse.newBuilder()
+                .setInvite(
+                    toProto(accounts.acceptInvite(request.getInvite(), request.getUser()), now()))
+                .build());
+  }
+
+  @Override
+  public void createServiceAccount(
+      CreateServiceAccountRequest request, StreamObserver<CreateServiceAccountResponse> o) {
+    call(
+        o,
+        () -> {
+          var created =
+              accounts.createServiceAccount(
+                  request.getOrganization(), request.getName(), fromProto(request.getRole()));
+          return CreateServiceAccountResponse.newBuilder()
+              .setServiceAccount(toProto(created.account()))
+              .setApiKey(toProto(created.key().info()))
+              .setSecret(created.key().secret())
+              .build();
+        });
+  }
+
+  @Override
+  public void listServiceAccounts(
+      ListServiceAccountsRequest request, StreamObserver<ListServiceAccountsResponse> o) {
+    call(
+        o,
+        () -> {
+          var b = ListServiceAccountsResponse.newBuilder();
+          for (var a : accounts.serviceAccounts(request.getOrganization())) {
+            b.addServiceAccounts(toProto(a));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void deleteServiceAccount(
+      DeleteServiceAccountRequest request, StreamObserver<DeleteServiceAccountResponse> o) {
+    call(
+        o,
+        () -> {
+          accounts.deleteServiceAccount(request.getOrganization(), request.getServiceAccount());
+          return DeleteServiceAccountResponse.newBuilder().setDeleted(true).build();
+        });
+  }
+
+  @Override
+  public void getModerationPolicy(
+      GetModerationPolicyRequest request, StreamObserver<GetModerationPolicyResponse> o) {
+    call(
+        o,
+        () ->
+            GetModerationPolicyResponse.newBuilder()
+                .setPolicy(toProto(accounts.moderationPolicy(request.getOrganization())))
+                .build());
+  }
+
+  @Override
+  public void setModerationPolicy(
+      SetModerationPolicyRequest request, StreamObserver<SetModerationPolicyResponse> o) {
+    call(
+        o,
+        () ->
+            SetModerationPolicyResponse.newBuilder()
+                .setPolicy(
+                    toProto(
+                        accounts.setModerationPolicy(
+                            request.getOrganization(),
+                            new ModerationPolicy(
+                                request.getPolicy().getScreenInput(),
+                                request.getPolicy().getScreenOutput()))))
+                .build());
+  }
+
+  private long now() {
+    return clock.millis() / 1000;
+  }
+
   private static TokenCounts tokens(TokenUsage usage, String param) {
     if (usage.getPromptTokens() < 0 || usage.getCompletionTokens() < 0) {
       throw new InvalidUsageRequestException("Token counts must not be negative.", param);
@@ -446,6 +625,42 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
         .setLastUsedAt(k.lastUsedAt())
         .setExpiresAt(k.expiresAt())
         .setRevokedAt(k.revokedAt())
+        .setServiceAccount(k.serviceAccount())
+        .build();
+  }
+
+  private static io.parley.usage.v1.Invite toProto(Invite i, long now) {
+    return io.parley.usage.v1.Invite.newBuilder()
+        .setId(i.id())
+        .setOrganization(i.organizationId())
+        .setEmail(i.email())
+        .setRole(toProto(i.role()))
+        .setStatus(
+            switch (i.statusAt(now)) {
+              case PENDING -> InviteStatus.INVITE_STATUS_PENDING;
+              case ACCEPTED -> InviteStatus.INVITE_STATUS_ACCEPTED;
+              case EXPIRED -> InviteStatus.INVITE_STATUS_EXPIRED;
+            })
+        .setInvitedAt(i.invitedAt())
+        .setExpiresAt(i.expiresAt())
+        .setAcceptedAt(i.acceptedAt())
+        .build();
+  }
+
+  private static io.parley.usage.v1.ServiceAccount toProto(ServiceAccount a) {
+    return io.parley.usage.v1.ServiceAccount.newBuilder()
+        .setId(a.id())
+        .setOrganization(a.organizationId())
+        .setName(a.name())
+        .setRole(toProto(a.role()))
+        .setCreatedAt(a.createdAt())
+        .build();
+  }
+
+  private static io.parley.usage.v1.ModerationPolicy toProto(ModerationPolicy p) {
+    return io.parley.usage.v1.ModerationPolicy.newBuilder()
+        .setScreenInput(p.screenInput())
+        .setScreenOutput(p.screenOutput())
         .build();
   }
 

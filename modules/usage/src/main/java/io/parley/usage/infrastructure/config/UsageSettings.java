@@ -1,10 +1,13 @@
 package io.parley.usage.infrastructure.config;
 
 import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.usage.domain.Limits;
+import io.parley.usage.domain.ModerationPolicy;
 import io.parley.usage.domain.PriceTable;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.config.Config;
 
@@ -26,6 +29,10 @@ import org.eclipse.microprofile.config.Config;
  * @param prices price table
  * @param reservationTtl age after which unsettled reservations are released
  * @param softLimitWebhook URL that receives soft-limit notifications
+ * @param defaultLimits the tier every new organization starts with ({@code
+ *     parley.usage.default-limits.*})
+ * @param defaultPolicy moderation policy of organizations that set none
+ * @param inviteTtl how long an invitation stays pending
  */
 public record UsageSettings(
     String grpcHost,
@@ -40,7 +47,10 @@ public record UsageSettings(
     String bootstrapOwnerEmail,
     PriceTable prices,
     Duration reservationTtl,
-    Optional<URI> softLimitWebhook) {
+    Optional<URI> softLimitWebhook,
+    Limits defaultLimits,
+    ModerationPolicy defaultPolicy,
+    Duration inviteTtl) {
 
   /** Reads the settings. */
   public static UsageSettings from(Config config) {
@@ -75,7 +85,30 @@ public record UsageSettings(
         Duration.ofSeconds(
             config.getOptionalValue("parley.usage.reservation-ttl-s", Long.class).orElse(3600L)),
         nonBlank(config.getOptionalValue("parley.usage.soft-limit-webhook-url", String.class))
-            .map(URI::create));
+            .map(URI::create),
+        new Limits(
+            longValue(config, "parley.usage.default-limits.rpm", 500),
+            longValue(config, "parley.usage.default-limits.tpm", 200_000),
+            longValue(config, "parley.usage.default-limits.soft-limit-micros", 0),
+            longValue(config, "parley.usage.default-limits.hard-limit-micros", 100_000_000),
+            List.of()),
+        new ModerationPolicy(
+            config
+                .getOptionalValue("parley.usage.moderation.default.screen-input", Boolean.class)
+                .orElse(false),
+            config
+                .getOptionalValue("parley.usage.moderation.default.screen-output", Boolean.class)
+                .orElse(false)),
+        Duration.ofSeconds(
+            config.getOptionalValue("parley.usage.invite-ttl-s", Long.class).orElse(604_800L)));
+  }
+
+  private static long longValue(Config config, String name, long fallback) {
+    long value = config.getOptionalValue(name, Long.class).orElse(fallback);
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must not be negative");
+    }
+    return value;
   }
 
   private static Optional<String> nonBlank(Optional<String> value) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.parley.common.grpc.GrpcErrors;
@@ -39,7 +40,8 @@ class UsageGrpcServiceTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new UsageGrpcService(stack.accounts(), stack.ledger(), stack.reports()))
+            .addService(
+                new UsageGrpcService(stack.accounts(), stack.ledger(), stack.reports(), CLOCK))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -77,6 +79,89 @@ class UsageGrpcServiceTest {
               assertThat(error.reason()).isEqualTo("invalid_api_key");
               assertThat(error.message()).doesNotContain(secret);
             });
+  }
+
+  @Test
+  void invites_serviceAccounts_andBounds_overGrpc() {
+    var a =
+        call()
+            .createOrganization(
+                CreateOrganizationRequest.newBuilder()
+                    .setName("A")
+                    .setOwnerUser("grpc-a@acme.test")
+                    .build());
+    var b =
+        call()
+            .createOrganization(
+                CreateOrganizationRequest.newBuilder()
+                    .setName("B")
+                    .setOwnerUser("grpc-b@acme.test")
+                    .build());
+    var invite =
+        call()
+            .createInvite(
+                CreateInviteRequest.newBuilder()
+                    .setOrganization(a.getOrganization())
+                    .setEmail("Someone@Acme.test")
+                    .setRole(io.parley.usage.v1.Role.ROLE_READER)
+                    .build())
+            .getInvite();
+    assertThat(invite.getStatus()).isEqualTo(InviteStatus.INVITE_STATUS_PENDING);
+    assertThat(invite.getEmail()).isEqualTo("someone@acme.test");
+    assertThatThrownBy(
+            () ->
+                call()
+                    .acceptInvite(
+                        AcceptInviteRequest.newBuilder()
+                            .setInvite(invite.getId())
+                            .setUser(b.getOwnerUser())
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+              assertThat(GrpcErrors.parse(e).reason()).isEqualTo("invite_email_mismatch");
+            });
+
+    var account =
+        call()
+            .createServiceAccount(
+                CreateServiceAccountRequest.newBuilder()
+                    .setOrganization(a.getOrganization())
+                    .setName("bot")
+                    .setRole(io.parley.usage.v1.Role.ROLE_READER)
+                    .build());
+    var principal =
+        call()
+            .authenticate(AuthenticateRequest.newBuilder().setApiKey(account.getSecret()).build());
+    assertThat(principal.getServiceAccount()).isTrue();
+    assertThatThrownBy(
+            () ->
+                call()
+                    .authenticate(
+                        AuthenticateRequest.newBuilder()
+                            .setApiKey(account.getSecret())
+                            .setOrganization(b.getOrganization())
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+
+    var limits = io.parley.usage.v1.Limits.newBuilder();
+    for (int i = 0; i < 1_001; i++) {
+      limits.addModelLimits(ModelRateLimit.newBuilder().setModel("m" + i).setRequestsPerMinute(1));
+    }
+    assertThatThrownBy(
+            () ->
+                call()
+                    .setLimits(
+                        SetLimitsRequest.newBuilder()
+                            .setOrganization(a.getOrganization())
+                            .setLimits(limits)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
   }
 
   @Test
