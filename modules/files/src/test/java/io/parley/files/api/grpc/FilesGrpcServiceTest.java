@@ -421,6 +421,77 @@ class FilesGrpcServiceTest {
     assertThat(rows("files")).isZero();
   }
 
+  @Test
+  void hostileIdsAndStrings_areRefusedAsBadInput_neverAsAStoreFailure() throws Exception {
+    var nul = "file-\u0000abc";
+    var huge = "file-" + "x".repeat(10_000);
+    for (var id : List.of(nul, huge, "../../etc/passwd")) {
+      assertNotFound(
+          () -> stub.getFile(GetFileRequest.newBuilder().setCaller(ORG_A).setFileId(id).build()));
+      assertNotFound(() -> content(ORG_A, id));
+      assertNotFound(
+          () ->
+              stub.deleteFile(
+                  DeleteFileRequest.newBuilder().setCaller(ORG_A).setFileId(id).build()));
+      assertCode(
+          () -> stub.listFiles(ListFilesRequest.newBuilder().setCaller(ORG_A).setAfter(id).build()),
+          Status.Code.INVALID_ARGUMENT,
+          "after");
+      assertNotFound(
+          () ->
+              stub.cancelUpload(
+                  CancelUploadRequest.newBuilder().setCaller(ORG_A).setUploadId(id).build()));
+      assertNotFound(
+          () ->
+              stub.completeUpload(
+                  CompleteUploadRequest.newBuilder()
+                      .setCaller(ORG_A)
+                      .setUploadId(id)
+                      .addPartIds("part_x")
+                      .build()));
+    }
+    assertThatThrownBy(
+            () ->
+                stub.getFile(GetFileRequest.newBuilder().setCaller(ORG_A).setFileId(huge).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).hasSizeLessThan(200));
+    for (var purpose : List.of("x\u0000", "p".repeat(10_000), "unknown")) {
+      assertCode(
+          () ->
+              stub.listFiles(
+                  ListFilesRequest.newBuilder().setCaller(ORG_A).setPurpose(purpose).build()),
+          Status.Code.INVALID_ARGUMENT,
+          "purpose");
+    }
+    for (var mime : List.of("text/\u0000plain", "text/" + "x".repeat(300))) {
+      assertCode(
+          () ->
+              stub.createUpload(
+                  CreateUploadRequest.newBuilder()
+                      .setCaller(ORG_A)
+                      .setFilename("x")
+                      .setPurpose("batch")
+                      .setBytes(10)
+                      .setMimeType(mime)
+                      .build()),
+          Status.Code.INVALID_ARGUMENT,
+          "mime_type");
+    }
+    for (var name : List.of("a\u0000b", "a\u007fb", "a\u0085b", "n".repeat(100_000))) {
+      assertCode(
+          () -> upload(ORG_A, name, "user_data", bytes(10), false),
+          Status.Code.INVALID_ARGUMENT,
+          "file");
+    }
+    // A path in the name is only a name: the bytes are stored under the file's id.
+    var file = upload(ORG_A, "../../../etc/passwd", "user_data", bytes(10), false);
+    assertThat(file.getFilename()).isEqualTo("../../../etc/passwd");
+    assertThat(content(ORG_A, file.getId())).isEqualTo(bytes(10));
+    assertThat(rows("files")).isOne();
+    assertThat(rows("uploads")).isZero();
+  }
+
   interface Call {
     Object run() throws Exception;
   }
