@@ -347,7 +347,7 @@ public final class FileService {
             now,
             now + limits.uploadTtl().toMillis(),
             Optional.empty());
-    repository.insertUpload(upload);
+    repository.insertUpload(upload, limits.quotaBytes());
     return upload;
   }
 

@@ -318,6 +318,28 @@ class FilesGrpcServiceTest {
   }
 
   @Test
+  void quota_countsTheAnnouncedBytesOfOpenUploads() throws Exception {
+    var create =
+        CreateUploadRequest.newBuilder()
+            .setCaller(ORG_A)
+            .setFilename("x")
+            .setPurpose("batch")
+            .setBytes(4000)
+            .setMimeType("text/plain");
+    var open = new ArrayList<String>();
+    for (int i = 0; i < 5; i++) {
+      open.add(stub.createUpload(create.build()).getUpload().getId());
+    }
+    assertCode(() -> stub.createUpload(create.build()), Status.Code.RESOURCE_EXHAUSTED, "file");
+    assertThat(stub.createUpload(create.clone().setCaller(ORG_B).build()).getUpload().getBytes())
+        .isEqualTo(4000);
+    stub.cancelUpload(
+        CancelUploadRequest.newBuilder().setCaller(ORG_A).setUploadId(open.getFirst()).build());
+    assertThat(stub.createUpload(create.build()).getUpload().getBytes()).isEqualTo(4000);
+    assertThat(rows("uploads")).isEqualTo(7);
+  }
+
+  @Test
   void fileInUse_cannotBeDeleted_untilTheUseEnds() throws Exception {
     var file = upload(ORG_A, "t", "batch", bytes(10), false);
     repository.begin(file.getId(), "fine_tuning.job", "ftjob-1");
