@@ -334,6 +334,15 @@ public final class FileService {
       throw new StorageQuotaExceededException(stored, bytes, limits.quotaBytes());
     }
     long now = clock.millis();
+    // Uploads left to expire keep their parts until touched: close them (and drop their parts)
+    // before a new one is counted against the quota.
+    for (var overdue : repository.overdueUploads(caller.organization(), now)) {
+      try {
+        dropParts(repository.closeUpload(overdue, UploadStatus.EXPIRED));
+      } catch (InvalidFileRequestException raced) {
+        // closed meanwhile
+      }
+    }
     var upload =
         new Upload(
             Ids.next("upload_"),

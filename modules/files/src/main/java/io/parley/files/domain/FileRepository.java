@@ -60,6 +60,9 @@ public interface FileRepository {
   /** An upload of an organization. */
   Optional<Upload> findUpload(String organization, String id);
 
+  /** Ids of an organization's uploads still pending whose time ran out before {@code nowMillis}. */
+  List<String> overdueUploads(String organization, long nowMillis);
+
   /**
    * Records a part whose blob is written, in one transaction that also runs {@code beforeCommit}
    * (which commits the part's blob).

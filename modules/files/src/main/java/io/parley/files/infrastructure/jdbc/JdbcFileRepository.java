@@ -276,6 +276,27 @@ public final class JdbcFileRepository implements FileRepository, FileUses {
   }
 
   @Override
+  public List<String> overdueUploads(String organization, long nowMillis) {
+    return jdbc.autoCommit(
+        c -> {
+          try (var s =
+              c.prepareStatement(
+                  "SELECT id FROM uploads WHERE organization = ? AND status = ? AND expires_ms < ?")) {
+            s.setString(1, organization);
+            s.setString(2, UploadStatus.PENDING.name());
+            s.setLong(3, nowMillis);
+            var ids = new ArrayList<String>();
+            try (var rs = s.executeQuery()) {
+              while (rs.next()) {
+                ids.add(rs.getString(1));
+              }
+            }
+            return ids;
+          }
+        });
+  }
+
+  @Override
   public Optional<Upload> findUpload(String organization, String id) {
     return jdbc.autoCommit(
         c -> {

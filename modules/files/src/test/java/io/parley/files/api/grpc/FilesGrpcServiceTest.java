@@ -340,6 +340,51 @@ class FilesGrpcServiceTest {
   }
 
   @Test
+  void overdueUploads_areClosedWithTheirParts_whenTheOrganizationStartsAnother() throws Exception {
+    var limits = new FileLimits(4096, 20_000, 1024, 10, 4096, 100, Duration.ofHours(1));
+    var now = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    var clock =
+        new Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(now.get());
+          }
+        };
+    var files = new FileService(repository, DirectoryBlobStore.open(blobs), limits, clock);
+    var caller = new io.parley.files.domain.Caller("org-a", "user-a");
+    for (int i = 0; i < 5; i++) {
+      var upload = files.createUpload(caller, "x", "batch", 4000, "text/plain");
+      var part = files.receivePart(caller, upload.id());
+      part.write(bytes(4000), 0, 4000);
+      part.finish();
+    }
+    assertThat(blobFiles()).isEqualTo(5);
+    now.addAndGet(Duration.ofHours(2).toMillis());
+    // Without closing the overdue ones, their parts would stay on disk (and, counted, fill the
+    // quota): all five are expired and their parts dropped.
+    files.createUpload(caller, "x", "batch", 4000, "text/plain");
+    assertThat(blobFiles()).isZero();
+    assertThat(rows("upload_parts")).isZero();
+    try (var c = database.jdbc().dataSource().getConnection();
+        var rs =
+            c.createStatement()
+                .executeQuery("SELECT COUNT(*) FROM uploads WHERE status = 'EXPIRED'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(5);
+    }
+  }
+
+  @Test
   void fileInUse_cannotBeDeleted_untilTheUseEnds() throws Exception {
     var file = upload(ORG_A, "t", "batch", bytes(10), false);
     repository.begin(file.getId(), "fine_tuning.job", "ftjob-1");
