@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * (directory store) next to writing and reading the same bytes to the same disk directly, and the
  * gateway's peak heap (jstat) during the upload. 512 MiB per transfer; rounds alternate; medians.
  *
- * <p>Arguments: megabytes per transfer (default 512), rounds (default 3).
+ * <p>Arguments: megabytes per transfer (default 512), rounds (default 3). With {@code
+ * -Dbench.files.jfr=DIR} both servers run with a Java Flight Recorder recording ({@code profile}
+ * settings) that they write to {@code DIR/<pid>.jfr} when they stop.
  */
 public final class FilesBenchmark {
 
@@ -53,29 +55,31 @@ public final class FilesBenchmark {
               root,
               "files",
               output,
-              Map.of(
-                  "HTTP_PORT", Integer.toString(filesHttp),
-                  "PARLEY_GRPC_PORT", Integer.toString(filesGrpc),
-                  "PARLEY_DATA_DIR", output.resolve("data").toString(),
-                  "PARLEY_FILES_STORE_DIRECTORY", blobs.toString(),
-                  "PARLEY_FILES_QUOTA_BYTES", "0"),
+              profiled(
+                  Map.of(
+                      "HTTP_PORT", Integer.toString(filesHttp),
+                      "PARLEY_GRPC_PORT", Integer.toString(filesGrpc),
+                      "PARLEY_DATA_DIR", output.resolve("data").toString(),
+                      "PARLEY_FILES_STORE_DIRECTORY", blobs.toString(),
+                      "PARLEY_FILES_QUOTA_BYTES", "0")),
               certs));
       servers.add(
           LibertyServer.start(
               root,
               "gateway",
               output,
-              Map.of(
-                  "HTTP_PORT",
-                  Integer.toString(gatewayPort),
-                  "PARLEY_INFERENCE_TARGET",
-                  "127.0.0.1:" + Ports.free(),
-                  "PARLEY_FILES_TARGET",
-                  "127.0.0.1:" + filesGrpc,
-                  "PARLEY_GATEWAY_ADMIN_KEY_FILE",
-                  keyFile.toString(),
-                  "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
-                  "false"),
+              profiled(
+                  Map.of(
+                      "HTTP_PORT",
+                      Integer.toString(gatewayPort),
+                      "PARLEY_INFERENCE_TARGET",
+                      "127.0.0.1:" + Ports.free(),
+                      "PARLEY_FILES_TARGET",
+                      "127.0.0.1:" + filesGrpc,
+                      "PARLEY_GATEWAY_ADMIN_KEY_FILE",
+                      keyFile.toString(),
+                      "PARLEY_GATEWAY_ADMIN_KEY_GENERATE",
+                      "false")),
               certs));
       servers
           .get(0)
@@ -134,6 +138,20 @@ public final class FilesBenchmark {
   }
 
   record Uploaded(String fileId, long peakHeapBytes) {}
+
+  /** A server's environment, with a flight recording when {@code bench.files.jfr} is set. */
+  static Map<String, String> profiled(Map<String, String> env) throws IOException {
+    var dir = System.getProperty("bench.files.jfr", "");
+    if (dir.isEmpty()) {
+      return env;
+    }
+    var jfr = Files.createDirectories(Path.of(dir)).toAbsolutePath();
+    var out = new java.util.HashMap<>(env);
+    out.put(
+        "JAVA_TOOL_OPTIONS",
+        "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr + "/%p.jfr");
+    return out;
+  }
 
   static double mbps(long bytes, long startNanos) {
     return bytes / 1e6 / ((System.nanoTime() - startNanos) / 1e9);

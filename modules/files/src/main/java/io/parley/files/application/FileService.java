@@ -223,6 +223,9 @@ public final class FileService {
 
   /** A file of the caller's organization. */
   public StoredFile get(Caller caller, String id) {
+    if (!wellFormedId(id)) {
+      throw NotFoundException.file(id);
+    }
     return repository.find(caller.organization(), id).orElseThrow(() -> NotFoundException.file(id));
   }
 
@@ -239,6 +242,11 @@ public final class FileService {
       Optional<String> after) {
     if (limit < 1 || limit > 10_000) {
       throw new InvalidFileRequestException("limit must be between 1 and 10000.", "limit");
+    }
+    purpose.ifPresent(FileService::checkPurpose);
+    if (after.isPresent() && !wellFormedId(after.get())) {
+      throw new InvalidFileRequestException(
+          "No such File object for 'after': " + NotFoundException.shown(after.get()), "after");
     }
     var cursor =
         after.map(
@@ -268,6 +276,9 @@ public final class FileService {
    * @throws io.parley.files.domain.FileInUseException while a job uses it
    */
   public StoredFile delete(Caller caller, String id) {
+    if (!wellFormedId(id)) {
+      throw NotFoundException.file(id);
+    }
     var file =
         repository.delete(caller.organization(), id).orElseThrow(() -> NotFoundException.file(id));
     deleteQuietly(blobKey(id));
@@ -311,14 +322,27 @@ public final class FileService {
           "The file would be larger than the " + limits.maxFileBytes() + " bytes allowed.",
           "bytes");
     }
-    if (mimeType == null || mimeType.isBlank() || mimeType.length() > 255) {
+    if (mimeType == null || mimeType.isBlank()) {
       throw new InvalidFileRequestException("mime_type is required.", "mime_type");
+    }
+    if (mimeType.length() > 255 || mimeType.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidFileRequestException(
+          "mime_type must be at most 255 characters without control characters.", "mime_type");
     }
     var stored = repository.usage(caller.organization()).bytes();
     if (limits.quotaBytes() > 0 && stored + bytes > limits.quotaBytes()) {
       throw new StorageQuotaExceededException(stored, bytes, limits.quotaBytes());
     }
     long now = clock.millis();
+    // Uploads left to expire keep their parts until touched: close them (and drop their parts)
+    // before a new one is counted against the quota.
+    for (var overdue : repository.overdueUploads(caller.organization(), now)) {
+      try {
+        dropParts(repository.closeUpload(overdue, UploadStatus.EXPIRED));
+      } catch (InvalidFileRequestException raced) {
+        // closed meanwhile
+      }
+    }
     var upload =
         new Upload(
             Ids.next("upload_"),
@@ -332,12 +356,15 @@ public final class FileService {
             now,
             now + limits.uploadTtl().toMillis(),
             Optional.empty());
-    repository.insertUpload(upload);
+    repository.insertUpload(upload, limits.quotaBytes());
     return upload;
   }
 
   /** An upload of the caller's organization, marked expired when its time ran out. */
   public Upload upload(Caller caller, String id) {
+    if (!wellFormedId(id)) {
+      throw NotFoundException.upload(id);
+    }
     var upload =
         repository
             .findUpload(caller.organization(), id)
@@ -462,10 +489,12 @@ public final class FileService {
       var part = parts.get(id);
       if (part == null) {
         throw new InvalidFileRequestException(
-            "Part " + id + " does not belong to upload " + uploadId + ".", "part_ids");
+            "Part " + NotFoundException.shown(id) + " does not belong to upload " + uploadId + ".",
+            "part_ids");
       }
       if (!seen.add(id)) {
-        throw new InvalidFileRequestException("Part " + id + " is listed twice.", "part_ids");
+        throw new InvalidFileRequestException(
+            "Part " + NotFoundException.shown(id) + " is listed twice.", "part_ids");
       }
       total += part.bytes();
     }
@@ -523,11 +552,23 @@ public final class FileService {
     parts.forEach(p -> deleteQuietly(p.blobKey()));
   }
 
+  /**
+   * Whether an id can name a stored object: the ids this service hands out are a prefix and base-62
+   * characters. Anything else (too long, control characters, NUL, which PostgreSQL refuses in text)
+   * is not looked up at all.
+   */
+  static boolean wellFormedId(String id) {
+    return id != null && WELL_FORMED_ID.matcher(id).matches();
+  }
+
+  private static final java.util.regex.Pattern WELL_FORMED_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   private static void checkFilename(String filename, String param) {
     if (filename == null || filename.isBlank()) {
       throw new InvalidFileRequestException("A file name is required.", param);
     }
-    if (filename.length() > 512 || filename.chars().anyMatch(c -> c < 0x20)) {
+    if (filename.length() > 512 || filename.chars().anyMatch(Character::isISOControl)) {
       throw new InvalidFileRequestException(
           "The file name must be at most 512 characters without control characters.", param);
     }

@@ -48,11 +48,20 @@ public interface FileRepository {
   /** What an organization stores. */
   StorageUsage usage(String organization);
 
-  /** Inserts a new upload. */
-  void insertUpload(Upload upload);
+  /**
+   * Inserts a new upload, reserving its announced bytes: refused when the organization's files and
+   * the announced bytes of its open uploads would pass {@code quotaBytes} (0 = unlimited). Checked
+   * under the organization's storage account lock, so concurrent uploads cannot both pass.
+   *
+   * @throws StorageQuotaExceededException past the quota
+   */
+  void insertUpload(Upload upload, long quotaBytes);
 
   /** An upload of an organization. */
   Optional<Upload> findUpload(String organization, String id);
+
+  /** Ids of an organization's uploads still pending whose time ran out before {@code nowMillis}. */
+  List<String> overdueUploads(String organization, long nowMillis);
 
   /**
    * Records a part whose blob is written, in one transaction that also runs {@code beforeCommit}

@@ -13,11 +13,20 @@ public final class NotFoundException extends FilesException {
 
   /** No such file. */
   public static NotFoundException file(String id) {
-    return new NotFoundException("No such File object: " + id, "id");
+    return new NotFoundException("No such File object: " + shown(id), "id");
   }
 
   /** No such upload. */
   public static NotFoundException upload(String id) {
-    return new NotFoundException("No such Upload object: " + id, "upload_id");
+    return new NotFoundException("No such Upload object: " + shown(id), "upload_id");
+  }
+
+  /** An id as a message may repeat it: at most 64 characters, control characters replaced. */
+  public static String shown(String id) {
+    var cut = id.length() > 64 ? id.substring(0, 64) + "…" : id;
+    return cut.codePoints()
+        .map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
   }
 }

@@ -227,9 +227,34 @@ public final class JdbcFileRepository implements FileRepository, FileUses {
   }
 
   @Override
-  public void insertUpload(Upload upload) {
-    jdbc.autoCommit(
+  public void insertUpload(Upload upload, long quotaBytes) {
+    ensureAccount(upload.organization());
+    jdbc.inTransaction(
         c -> {
+          long stored;
+          try (var s =
+              c.prepareStatement(
+                  "SELECT bytes FROM storage_accounts WHERE organization = ? FOR UPDATE")) {
+            s.setString(1, upload.organization());
+            try (var rs = s.executeQuery()) {
+              stored = rs.next() ? rs.getLong(1) : 0;
+            }
+          }
+          try (var s =
+              c.prepareStatement(
+                  "SELECT COALESCE(SUM(bytes), 0) FROM uploads"
+                      + " WHERE organization = ? AND status = ? AND expires_ms > ?")) {
+            s.setString(1, upload.organization());
+            s.setString(2, UploadStatus.PENDING.name());
+            s.setLong(3, upload.createdMillis());
+            try (var rs = s.executeQuery()) {
+              rs.next();
+              stored += rs.getLong(1);
+            }
+          }
+          if (quotaBytes > 0 && stored + upload.bytes() > quotaBytes) {
+            throw new StorageQuotaExceededException(stored, upload.bytes(), quotaBytes);
+          }
           try (var s =
               c.prepareStatement(
                   "INSERT INTO uploads ("
@@ -247,6 +272,27 @@ public final class JdbcFileRepository implements FileRepository, FileUses {
             s.setLong(10, upload.expiresMillis());
             s.setString(11, upload.fileId().orElse(null));
             return s.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public List<String> overdueUploads(String organization, long nowMillis) {
+    return jdbc.autoCommit(
+        c -> {
+          try (var s =
+              c.prepareStatement(
+                  "SELECT id FROM uploads WHERE organization = ? AND status = ? AND expires_ms < ?")) {
+            s.setString(1, organization);
+            s.setString(2, UploadStatus.PENDING.name());
+            s.setLong(3, nowMillis);
+            var ids = new ArrayList<String>();
+            try (var rs = s.executeQuery()) {
+              while (rs.next()) {
+                ids.add(rs.getString(1));
+              }
+            }
+            return ids;
           }
         });
   }

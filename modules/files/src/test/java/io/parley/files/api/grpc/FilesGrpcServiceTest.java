@@ -318,6 +318,73 @@ class FilesGrpcServiceTest {
   }
 
   @Test
+  void quota_countsTheAnnouncedBytesOfOpenUploads() throws Exception {
+    var create =
+        CreateUploadRequest.newBuilder()
+            .setCaller(ORG_A)
+            .setFilename("x")
+            .setPurpose("batch")
+            .setBytes(4000)
+            .setMimeType("text/plain");
+    var open = new ArrayList<String>();
+    for (int i = 0; i < 5; i++) {
+      open.add(stub.createUpload(create.build()).getUpload().getId());
+    }
+    assertCode(() -> stub.createUpload(create.build()), Status.Code.RESOURCE_EXHAUSTED, "file");
+    assertThat(stub.createUpload(create.clone().setCaller(ORG_B).build()).getUpload().getBytes())
+        .isEqualTo(4000);
+    stub.cancelUpload(
+        CancelUploadRequest.newBuilder().setCaller(ORG_A).setUploadId(open.getFirst()).build());
+    assertThat(stub.createUpload(create.build()).getUpload().getBytes()).isEqualTo(4000);
+    assertThat(rows("uploads")).isEqualTo(7);
+  }
+
+  @Test
+  void overdueUploads_areClosedWithTheirParts_whenTheOrganizationStartsAnother() throws Exception {
+    var limits = new FileLimits(4096, 20_000, 1024, 10, 4096, 100, Duration.ofHours(1));
+    var now = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    var clock =
+        new Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(now.get());
+          }
+        };
+    var files = new FileService(repository, DirectoryBlobStore.open(blobs), limits, clock);
+    var caller = new io.parley.files.domain.Caller("org-a", "user-a");
+    for (int i = 0; i < 5; i++) {
+      var upload = files.createUpload(caller, "x", "batch", 4000, "text/plain");
+      var part = files.receivePart(caller, upload.id());
+      part.write(bytes(4000), 0, 4000);
+      part.finish();
+    }
+    assertThat(blobFiles()).isEqualTo(5);
+    now.addAndGet(Duration.ofHours(2).toMillis());
+    // Without closing the overdue ones, their parts would stay on disk (and, counted, fill the
+    // quota): all five are expired and their parts dropped.
+    files.createUpload(caller, "x", "batch", 4000, "text/plain");
+    assertThat(blobFiles()).isZero();
+    assertThat(rows("upload_parts")).isZero();
+    try (var c = database.jdbc().dataSource().getConnection();
+        var rs =
+            c.createStatement()
+                .executeQuery("SELECT COUNT(*) FROM uploads WHERE status = 'EXPIRED'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(5);
+    }
+  }
+
+  @Test
   void fileInUse_cannotBeDeleted_untilTheUseEnds() throws Exception {
     var file = upload(ORG_A, "t", "batch", bytes(10), false);
     repository.begin(file.getId(), "fine_tuning.job", "ftjob-1");
@@ -419,6 +486,77 @@ class FilesGrpcServiceTest {
     assertThat(cancelled.getStatus()).isEqualTo(UploadStatus.UPLOAD_STATUS_CANCELLED);
     assertThat(blobFiles()).isZero();
     assertThat(rows("files")).isZero();
+  }
+
+  @Test
+  void hostileIdsAndStrings_areRefusedAsBadInput_neverAsAStoreFailure() throws Exception {
+    var nul = "file-\u0000abc";
+    var huge = "file-" + "x".repeat(10_000);
+    for (var id : List.of(nul, huge, "../../etc/passwd")) {
+      assertNotFound(
+          () -> stub.getFile(GetFileRequest.newBuilder().setCaller(ORG_A).setFileId(id).build()));
+      assertNotFound(() -> content(ORG_A, id));
+      assertNotFound(
+          () ->
+              stub.deleteFile(
+                  DeleteFileRequest.newBuilder().setCaller(ORG_A).setFileId(id).build()));
+      assertCode(
+          () -> stub.listFiles(ListFilesRequest.newBuilder().setCaller(ORG_A).setAfter(id).build()),
+          Status.Code.INVALID_ARGUMENT,
+          "after");
+      assertNotFound(
+          () ->
+              stub.cancelUpload(
+                  CancelUploadRequest.newBuilder().setCaller(ORG_A).setUploadId(id).build()));
+      assertNotFound(
+          () ->
+              stub.completeUpload(
+                  CompleteUploadRequest.newBuilder()
+                      .setCaller(ORG_A)
+                      .setUploadId(id)
+                      .addPartIds("part_x")
+                      .build()));
+    }
+    assertThatThrownBy(
+            () ->
+                stub.getFile(GetFileRequest.newBuilder().setCaller(ORG_A).setFileId(huge).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).hasSizeLessThan(200));
+    for (var purpose : List.of("x\u0000", "p".repeat(10_000), "unknown")) {
+      assertCode(
+          () ->
+              stub.listFiles(
+                  ListFilesRequest.newBuilder().setCaller(ORG_A).setPurpose(purpose).build()),
+          Status.Code.INVALID_ARGUMENT,
+          "purpose");
+    }
+    for (var mime : List.of("text/\u0000plain", "text/" + "x".repeat(300))) {
+      assertCode(
+          () ->
+              stub.createUpload(
+                  CreateUploadRequest.newBuilder()
+                      .setCaller(ORG_A)
+                      .setFilename("x")
+                      .setPurpose("batch")
+                      .setBytes(10)
+                      .setMimeType(mime)
+                      .build()),
+          Status.Code.INVALID_ARGUMENT,
+          "mime_type");
+    }
+    for (var name : List.of("a\u0000b", "a\u007fb", "a\u0085b", "n".repeat(100_000))) {
+      assertCode(
+          () -> upload(ORG_A, name, "user_data", bytes(10), false),
+          Status.Code.INVALID_ARGUMENT,
+          "file");
+    }
+    // A path in the name is only a name: the bytes are stored under the file's id.
+    var file = upload(ORG_A, "../../../etc/passwd", "user_data", bytes(10), false);
+    assertThat(file.getFilename()).isEqualTo("../../../etc/passwd");
+    assertThat(content(ORG_A, file.getId())).isEqualTo(bytes(10));
+    assertThat(rows("files")).isOne();
+    assertThat(rows("uploads")).isZero();
   }
 
   interface Call {

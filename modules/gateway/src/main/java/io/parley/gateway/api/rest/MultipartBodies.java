@@ -13,6 +13,7 @@ import org.apache.commons.fileupload2.core.DiskFileItemFactory;
 import org.apache.commons.fileupload2.core.FileItemInput;
 import org.apache.commons.fileupload2.core.FileItemInputIterator;
 import org.apache.commons.fileupload2.core.FileUploadException;
+import org.apache.commons.fileupload2.core.FileUploadFileCountLimitException;
 import org.apache.commons.fileupload2.core.FileUploadSizeException;
 import org.apache.commons.fileupload2.core.RequestContext;
 
@@ -23,6 +24,9 @@ import org.apache.commons.fileupload2.core.RequestContext;
  * when it turns out longer (chunked bodies).
  */
 final class MultipartBodies {
+
+  /** Most parts in one body. */
+  static final int MAX_PARTS = 16;
 
   /** Room for the part headers and boundaries around the largest file. */
   static final long OVERHEAD = 64 * 1024;
@@ -63,21 +67,46 @@ final class MultipartBodies {
     var upload = new StreamingUpload();
     upload.setSizeMax(maxBody);
     upload.setFileSizeMax(maxFileBytes);
-    upload.setFileCountMax(16);
+    upload.setFileCountMax(MAX_PARTS);
     try {
       FileItemInputIterator parts =
           upload.getItemIterator(new Context(contentType, contentLength, body));
+      int count = 0;
       while (parts.hasNext()) {
+        // FileUpload's file count limit is not applied to streamed parts: counted here.
+        if (++count > MAX_PARTS) {
+          throw tooManyParts();
+        }
         handler.handle(parts.next());
       }
     } catch (FileUploadSizeException e) {
-      throw tooLarge(maxFileBytes);
+      throw sizeError(e, maxFileBytes, maxBody);
     } catch (IOException e) {
-      if (e.getCause() instanceof FileUploadSizeException) {
-        throw tooLarge(maxFileBytes);
+      if (e.getCause() instanceof FileUploadSizeException size) {
+        throw sizeError(size, maxFileBytes, maxBody);
       }
       throw incomplete(e);
     }
+  }
+
+  /**
+   * FileUpload reports three limits as size errors: the body or the file past its size (413), and
+   * also too many parts or a part's headers past their size, which are malformed requests (400).
+   */
+  private static GatewayException sizeError(
+      FileUploadSizeException e, long maxFileBytes, long maxBody) {
+    if (e instanceof FileUploadFileCountLimitException) {
+      return tooManyParts();
+    }
+    if (e.getPermitted() == maxBody || e.getPermitted() == maxFileBytes) {
+      return tooLarge(maxFileBytes);
+    }
+    return new InvalidRequestException(
+        "A part's headers are longer than "
+            + e.getPermitted()
+            + " bytes (a file name that long is not accepted).",
+        null,
+        "invalid_multipart");
   }
 
   /** A small text field, at most {@code max} bytes. */
@@ -99,6 +128,11 @@ final class MultipartBodies {
     try (var in = part.getInputStream()) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
     }
+  }
+
+  private static GatewayException tooManyParts() {
+    return new InvalidRequestException(
+        "The multipart body has more than " + MAX_PARTS + " parts.", null, "too_many_parts");
   }
 
   static GatewayException tooLarge(long maxFileBytes) {

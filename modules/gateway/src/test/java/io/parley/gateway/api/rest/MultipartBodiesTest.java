@@ -130,4 +130,75 @@ class MultipartBodiesTest {
         .isInstanceOfSatisfying(
             GatewayException.class, e -> assertThat(e.param()).contains("purpose"));
   }
+
+  static GatewayException refusal(String type, byte[] body) {
+    var thrown = new GatewayException[1];
+    assertThatThrownBy(
+            () ->
+                MultipartBodies.read(
+                    type,
+                    body.length,
+                    new ByteArrayInputStream(body),
+                    1 << 20,
+                    part ->
+                        part.getInputStream().transferTo(java.io.OutputStream.nullOutputStream())))
+        .isInstanceOfSatisfying(GatewayException.class, e -> thrown[0] = e);
+    return thrown[0];
+  }
+
+  @Test
+  void hostileBodies_are400_notTooLarge() {
+    // A 100 KB file name: the part's headers pass FileUpload's header limit.
+    var longName =
+        ("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + "a".repeat(100_000)
+                + "\"\r\n\r\nx\r\n--XyZ--\r\n")
+            .getBytes(StandardCharsets.UTF_8);
+    var e = refusal(TYPE, longName);
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.code()).contains("invalid_multipart");
+    // Seventeen tiny parts: too many parts, not a file too large.
+    var parts = new String[34];
+    for (int i = 0; i < parts.length; i += 2) {
+      parts[i] = "f" + i;
+      parts[i + 1] = "x";
+    }
+    e = refusal(TYPE, body(parts));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.code()).contains("too_many_parts");
+    // No boundary in the Content-Type.
+    e = refusal("multipart/form-data", body("purpose", "batch"));
+    assertThat(e.status()).isEqualTo(400);
+    // A part that never ends.
+    e =
+        refusal(
+            TYPE,
+            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc"
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(e.status()).isEqualTo(400);
+  }
+
+  @Test
+  void nonUtf8AndControlCharactersInAFileName_areReadAsText() {
+    var name = new java.io.ByteArrayOutputStream();
+    name.writeBytes(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a"
+            .getBytes(StandardCharsets.US_ASCII));
+    name.writeBytes(new byte[] {(byte) 0xff, (byte) 0xc3, 0x01, 'b'});
+    name.writeBytes("\"\r\n\r\nx\r\n--XyZ--\r\n".getBytes(StandardCharsets.US_ASCII));
+    var body = name.toByteArray();
+    var names = new ArrayList<String>();
+    MultipartBodies.read(
+        TYPE,
+        body.length,
+        new ByteArrayInputStream(body),
+        1000,
+        part -> {
+          names.add(part.getName());
+          MultipartBodies.skip(part);
+        });
+    // Invalid UTF-8 becomes U+FFFD; the control character reaches the files service, which
+    // refuses it (FilesGrpcServiceTest).
+    assertThat(names).containsExactly("a\ufffd\ufffd\u0001b");
+  }
 }
