@@ -592,9 +592,12 @@ class FilesIT {
     var logs = stack.logsSince(marks);
     assertThat(logs).doesNotContain(" E ").doesNotContain("SRVE0777E").doesNotContain(" 500 ");
     // Liberty's HTTP channel records an FFDC incident of its own when a blocking servlet read
-    // finds the connection closed; nothing else may be reported.
+    // finds the connection closed (HttpInputStreamEE7); nothing else may be reported: the
+    // gateway lets go of the failed body stream, so the container's close at the end of the
+    // request adds none.
     assertThat(logs.lines().filter(l -> l.contains("FFDC1015I")))
-        .allMatch(l -> l.contains("java.io.EOFException: Connection closed"));
+        .allMatch(l -> l.contains("java.io.EOFException: Connection closed"))
+        .hasSizeLessThanOrEqualTo(1);
     assertThat(json("GET", "/files", acme.key(), null).status()).isEqualTo(200);
   }
 }

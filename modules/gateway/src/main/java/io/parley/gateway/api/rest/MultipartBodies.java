@@ -1,5 +1,6 @@
 package io.parley.gateway.api.rest;
 
+import io.parley.gateway.domain.ClientClosedRequestException;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
 import java.io.IOException;
@@ -24,6 +25,8 @@ import org.apache.commons.fileupload2.core.RequestContext;
  * when it turns out longer (chunked bodies).
  */
 final class MultipartBodies {
+
+  private static final System.Logger LOG = System.getLogger(MultipartBodies.class.getName());
 
   /** Most parts in one body. */
   static final int MAX_PARTS = 16;
@@ -145,16 +148,19 @@ final class MultipartBodies {
   }
 
   private static GatewayException incomplete(IOException e) {
+    if (!(e instanceof FileUploadException)) {
+      // The container's stream failed under the parser: the client went away mid-upload. Its
+      // problem, worth one line for whoever debugs it (and the container's stream is let go).
+      LOG.log(System.Logger.Level.DEBUG, "multipart body not read to its end: {0}", e.toString());
+      return new ClientClosedRequestException();
+    }
     return new GatewayException(
         400,
         GatewayException.INVALID_REQUEST,
-        e instanceof FileUploadException ? "invalid_multipart" : "incomplete_body",
+        "invalid_multipart",
         null,
         "The multipart body could not be read to its end"
-            + (e instanceof FileUploadException && e.getMessage() != null
-                ? ": " + e.getMessage()
-                : ".")
-            + "",
+            + (e.getMessage() != null ? ": " + e.getMessage() : "."),
         Map.of());
   }
 
