@@ -16,6 +16,10 @@ import io.parley.common.grpc.GrpcErrors;
 import io.parley.common.v1.TokenUsage;
 import io.parley.embeddings.v1.EmbedRequest;
 import io.parley.embeddings.v1.EmbeddingsServiceGrpc;
+import io.parley.files.v1.Caller;
+import io.parley.files.v1.DeleteFileRequest;
+import io.parley.files.v1.FilesServiceGrpc;
+import io.parley.files.v1.GetStorageUsageRequest;
 import io.parley.inference.v1.GenerateRequest;
 import io.parley.inference.v1.InferenceServiceGrpc;
 import io.parley.inference.v1.ListModelsRequest;
@@ -46,18 +50,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every internal gRPC service over its real Liberty server: only a caller with a certificate of the
- * platform CA whose identity is on the method's allow-list gets through. No certificate, no TLS, a
- * certificate of another CA: the handshake fails. A platform certificate without an identity:
- * UNAUTHENTICATED. Another service's identity on a method it may not call: PERMISSION_DENIED. The
- * allowed identity: served.
+ * Every internal gRPC service (inference, embeddings, safety, usage, files) over its real Liberty
+ * server: only a caller with a certificate of the platform CA whose identity is on the method's
+ * allow-list gets through. No certificate, no TLS, a certificate of another CA: the handshake
+ * fails. A platform certificate without an identity: UNAUTHENTICATED. Another service's identity on
+ * a method it may not call: PERMISSION_DENIED. The allowed identity: served.
  */
 class InternalTrustIT {
 
   private static final ParleyStack STACK = ParleyStack.shared();
   private static final int USAGE_HTTP = Ports.free();
   private static final int USAGE_GRPC = Ports.free();
+  private static final int FILES_HTTP = Ports.free();
+  private static final int FILES_GRPC = Ports.free();
   private static LibertyServer usage;
+  private static LibertyServer files;
 
   private final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -95,14 +102,34 @@ class InternalTrustIT {
                 "PARLEY_DATA_DIR", output.resolve("data-" + System.nanoTime()).toString(),
                 "PARLEY_USAGE_BOOTSTRAP_KEY_FILE", output.resolve("admin-key").toString()),
             STACK.certs);
+    var filesData = output.resolve("files-" + System.nanoTime());
+    files =
+        LibertyServer.start(
+            root,
+            "files",
+            output,
+            java.util.Map.of(
+                "HTTP_PORT", Integer.toString(FILES_HTTP),
+                "PARLEY_GRPC_PORT", Integer.toString(FILES_GRPC),
+                "PARLEY_DATA_DIR", filesData.toString(),
+                "PARLEY_FILES_STORE_DIRECTORY", filesData.resolve("blobs").toString()),
+            STACK.certs);
     usage.awaitReady(
         URI.create("http://127.0.0.1:" + USAGE_HTTP + "/health/ready"), Duration.ofMinutes(3));
+    files.awaitReady(
+        URI.create("http://127.0.0.1:" + FILES_HTTP + "/health/ready"), Duration.ofMinutes(3));
   }
 
   @AfterAll
   static void stopUsage() {
-    if (usage != null) {
-      usage.close();
+    try {
+      if (files != null) {
+        files.close();
+      }
+    } finally {
+      if (usage != null) {
+        usage.close();
+      }
     }
   }
 
@@ -184,6 +211,29 @@ class InternalTrustIT {
                         CreateApiKeyRequest.newBuilder()
                             .setOrganization("org-default")
                             .setName("stolen")
+                            .build())),
+        new Target(
+            "files",
+            FILES_GRPC,
+            "gateway",
+            c ->
+                assertThat(
+                        FilesServiceGrpc.newBlockingStub(c)
+                            .withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .getStorageUsage(
+                                GetStorageUsageRequest.newBuilder()
+                                    .setCaller(Caller.newBuilder().setOrganization("org-x"))
+                                    .build())
+                            .getBytes())
+                    .isZero(),
+            "inference",
+            c ->
+                FilesServiceGrpc.newBlockingStub(c)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .deleteFile(
+                        DeleteFileRequest.newBuilder()
+                            .setCaller(Caller.newBuilder().setOrganization("org-x"))
+                            .setFileId("file-abc")
                             .build())));
   }
 
@@ -267,6 +317,15 @@ class InternalTrustIT {
                   SafetyServiceGrpc.newBlockingStub(c)
                       .withDeadlineAfter(10, TimeUnit.SECONDS)
                       .moderate(ModerateRequest.getDefaultInstance());
+          case "files" ->
+              c ->
+                  FilesServiceGrpc.newBlockingStub(c)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .deleteFile(
+                          DeleteFileRequest.newBuilder()
+                              .setCaller(Caller.newBuilder().setOrganization("org-x"))
+                              .setFileId("file-abc")
+                              .build());
           default ->
               c ->
                   UsageServiceGrpc.newBlockingStub(c)
