@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.parley.common.grpc.security.MutualTls;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,12 +15,23 @@ import java.util.concurrent.TimeUnit;
  * Client channels to Parley services: one per target, {@code round_robin} over every address the
  * target resolves to ({@code dns:///inference:9090} in Kubernetes reaches every pod of a headless
  * service), keepalive, mutual TLS (this service's identity; the server must present the identity
- * the caller expects). Each channel owns its Netty event loop, so closing it leaves no thread
- * behind when the application is stopped or redeployed.
+ * the caller expects). Client-side health checking ({@code grpc.health.v1} Watch) takes a replica
+ * out of the rotation as soon as it reports NOT_SERVING (model not loaded yet, shutting down), and
+ * back when it serves again; servers recycle connections ({@link ConnectionLifetime}), so new
+ * replicas behind the name are found within that time. Each channel owns its Netty event loop, so
+ * closing it leaves no thread behind when the application is stopped or redeployed.
  */
 public final class Channels {
 
   private static final Map<ManagedChannel, EventLoopGroup> LOOPS = new ConcurrentHashMap<>();
+
+  /** round_robin over the resolved addresses, each watched through grpc.health.v1 (server "" ). */
+  private static final Map<String, Object> SERVICE_CONFIG =
+      Map.of(
+          "loadBalancingConfig",
+          List.of(Map.of("round_robin", Map.of())),
+          "healthCheckConfig",
+          Map.of("serviceName", ""));
 
   private Channels() {}
 
@@ -39,7 +51,7 @@ public final class Channels {
         NettyChannelBuilder.forTarget(target, tls.channelCredentials(serverIdentity))
             .eventLoopGroup(loop)
             .channelType(NioSocketChannel.class)
-            .defaultLoadBalancingPolicy("round_robin")
+            .defaultServiceConfig(SERVICE_CONFIG)
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)

@@ -45,9 +45,8 @@ public final class GrpcServerRunner implements AutoCloseable {
    * @param callers who may call each method of the services
    * @param services the services to expose
    * @param interceptors interceptors applied to every service (after the caller check)
-   * @param maxConnectionAge how long a client connection may live before the server asks it to
-   *     reconnect (load balancing across replicas)
-   * @param shutdownGrace how long calls in flight get to finish on shutdown
+   * @param lifetime how long a client connection may live before the server asks it to reconnect
+   *     (load balancing across replicas), and how long calls get to finish then and on shutdown
    * @param nonBlockingHandlers whether every handler returns at once without blocking (it only
    *     hands work to a queue or another thread); such handlers run on the network threads, which
    *     saves a thread hand-off per call. Handlers that wait on a database or run a model inline
@@ -61,10 +60,9 @@ public final class GrpcServerRunner implements AutoCloseable {
       CallerPolicy callers,
       List<BindableService> services,
       List<ServerInterceptor> interceptors,
-      Duration maxConnectionAge,
-      Duration shutdownGrace,
+      ConnectionLifetime lifetime,
       boolean nonBlockingHandlers) {
-    this.shutdownGrace = shutdownGrace;
+    this.shutdownGrace = lifetime.shutdownGrace();
     var definitions = services.stream().map(BindableService::bindService).toList();
     var policy =
         callers
@@ -82,8 +80,8 @@ public final class GrpcServerRunner implements AutoCloseable {
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .maxConnectionAge(maxConnectionAge.toMillis(), TimeUnit.MILLISECONDS)
-            .maxConnectionAgeGrace(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)
+            .maxConnectionAge(lifetime.maxAge().toMillis(), TimeUnit.MILLISECONDS)
+            .maxConnectionAgeGrace(lifetime.maxAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
             .addService(ServerInterceptors.intercept(health.getHealthService(), check));
     if (nonBlockingHandlers) {
       builder.directExecutor();

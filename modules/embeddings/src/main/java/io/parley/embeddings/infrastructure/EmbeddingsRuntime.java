@@ -1,5 +1,6 @@
 package io.parley.embeddings.infrastructure;
 
+import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
@@ -43,8 +44,7 @@ public class EmbeddingsRuntime {
                 new EmbeddingsGrpcService(
                     registry, new EmbedUseCase(registry, settings.maxInputs()))),
             List.of(),
-            Duration.ofMinutes(30),
-            Duration.ofSeconds(20),
+            ConnectionLifetime.from(config, Duration.ofSeconds(20)),
             // Handlers tokenize and hand the inputs to the batcher (or an async HTTP call).
             true);
     serving = new ModelServer("Embeddings", server, registry::loadAll, registry::ready, registry);

@@ -13,7 +13,6 @@ import io.parley.files.infrastructure.jdbc.FilesDatabase;
 import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
 import io.parley.persistence.Database;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -44,8 +43,7 @@ public final class FilesServer implements AutoCloseable {
               FilesCallers.POLICY,
               List.of(new FilesGrpcService(files, settings.chunkBytes())),
               List.of(),
-              Duration.ofMinutes(30),
-              Duration.ofSeconds(10),
+              settings.lifetime(),
               false);
     } catch (RuntimeException e) {
       database.close();

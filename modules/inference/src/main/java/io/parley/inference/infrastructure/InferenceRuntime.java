@@ -1,5 +1,6 @@
 package io.parley.inference.infrastructure;
 
+import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
@@ -40,8 +41,7 @@ public class InferenceRuntime {
             InferenceCallers.POLICY,
             List.of(new InferenceGrpcService(registry)),
             List.of(),
-            Duration.ofMinutes(30),
-            Duration.ofSeconds(20),
+            ConnectionLifetime.from(config, Duration.ofSeconds(60)),
             // Handlers only validate and enqueue; the engine's own thread does the work.
             true);
     serving = new ModelServer("Inference", server, registry::loadAll, registry::ready, registry);

@@ -1,5 +1,6 @@
 package io.parley.safety.infrastructure;
 
+import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.safety.api.grpc.SafetyCallers;
@@ -48,8 +49,7 @@ public class SafetyRuntime {
               SafetyCallers.POLICY,
               List.of(new SafetyGrpcService(moderate, policies)),
               List.of(),
-              Duration.ofMinutes(30),
-              Duration.ofSeconds(20),
+              ConnectionLifetime.from(config, Duration.ofSeconds(20)),
               false);
       server.setServing(true);
       LOG.log(

@@ -14,7 +14,6 @@ import io.parley.usage.infrastructure.jdbc.JdbcLedgerRepository;
 import io.parley.usage.infrastructure.jdbc.JdbcUsageRepository;
 import io.parley.usage.infrastructure.jdbc.UsageDatabase;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,8 +68,7 @@ public final class UsageServer implements AutoCloseable {
               UsageCallers.POLICY,
               List.of(new UsageGrpcService(accounts, ledger, reports, clock)),
               List.of(),
-              Duration.ofMinutes(30),
-              Duration.ofSeconds(10),
+              settings.lifetime(),
               false);
     } catch (RuntimeException e) {
       database.close();

@@ -48,6 +48,7 @@ class UsageServerLoopbackTest {
                 certs.keyFile("usage"),
                 certs.caFile(),
                 Duration.ofSeconds(30)),
+            io.parley.common.grpc.ConnectionLifetime.defaults(Duration.ofSeconds(10)),
             TestDatabases.schemaUrl(schema),
             TestDatabases.postgresUser(),
             Optional.empty(),

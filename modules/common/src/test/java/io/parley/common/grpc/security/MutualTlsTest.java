@@ -279,8 +279,8 @@ class MutualTlsTest {
               }
             }),
         List.of(),
-        Duration.ofMinutes(1),
-        Duration.ofSeconds(1),
+        new io.parley.common.grpc.ConnectionLifetime(
+            Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)),
         false);
   }
 

@@ -1,5 +1,6 @@
 package io.parley.files.infrastructure.config;
 
+import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.files.application.FileLimits;
 import java.net.URI;
@@ -16,6 +17,7 @@ import org.eclipse.microprofile.config.Config;
  * @param grpcHost address the gRPC server binds
  * @param grpcPort port of the gRPC server
  * @param security certificates of the gRPC server's mutual TLS
+ * @param lifetime how long the gRPC server keeps client connections and lets calls finish
  * @param dbUrl JDBC URL (H2 or PostgreSQL)
  * @param dbUser database user
  * @param dbPasswordFile file with the database password
@@ -30,6 +32,7 @@ public record FilesSettings(
     String grpcHost,
     int grpcPort,
     GrpcSecurity security,
+    ConnectionLifetime lifetime,
     String dbUrl,
     String dbUser,
     Optional<Path> dbPasswordFile,
@@ -71,6 +74,7 @@ public record FilesSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9100),
         GrpcSecurity.from(config),
+        ConnectionLifetime.from(config, Duration.ofSeconds(10)),
         config
             .getOptionalValue("parley.files.db.url", String.class)
             .orElse("jdbc:h2:file:" + dataDir + "/files"),

@@ -1,5 +1,6 @@
 package io.parley.usage.infrastructure.config;
 
+import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.usage.domain.Limits;
 import io.parley.usage.domain.ModerationPolicy;
@@ -19,6 +20,7 @@ import org.eclipse.microprofile.config.Config;
  * @param grpcHost address the gRPC server binds
  * @param grpcPort port of the gRPC server
  * @param security certificates of the gRPC server's mutual TLS
+ * @param lifetime how long the gRPC server keeps client connections and lets calls finish
  * @param dbUrl JDBC URL (H2 or PostgreSQL)
  * @param dbUser database user
  * @param dbPasswordFile file with the database password
@@ -38,6 +40,7 @@ public record UsageSettings(
     String grpcHost,
     int grpcPort,
     GrpcSecurity security,
+    ConnectionLifetime lifetime,
     String dbUrl,
     String dbUser,
     Optional<Path> dbPasswordFile,
@@ -62,6 +65,7 @@ public record UsageSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9096),
         GrpcSecurity.from(config),
+        ConnectionLifetime.from(config, Duration.ofSeconds(10)),
         config
             .getOptionalValue("parley.usage.db.url", String.class)
             .orElse("jdbc:h2:file:" + dataDir + "/usage"),
