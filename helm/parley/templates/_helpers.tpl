@@ -194,6 +194,9 @@ HTTP_PORT: {{ $svc.ports.http | int | quote }}
 {{- /* gRPC listens on every interface of the pod (the services' own default is loopback). */}}
 PARLEY_GRPC_HOST: "0.0.0.0"
 PARLEY_GRPC_PORT: {{ . | int | quote }}
+{{- /* Calls in flight get what is left of the grace period after the preStop pause. */}}
+{{- $shutdownGrace := sub (sub (int $svc.terminationGracePeriodSeconds) (int $svc.preStopSleepSeconds)) 5 }}
+PARLEY_GRPC_SHUTDOWN_GRACE_MS: {{ mul (max 1 $shutdownGrace) 1000 | quote }}
 {{- end }}
 {{- /* Mutual TLS: this service's certificate Secret, mounted by its Deployment. */}}
 PARLEY_TLS_CERT_FILE: "/etc/parley/tls/tls.crt"
@@ -209,6 +212,13 @@ PARLEY_TLS_REFRESH_MS: {{ $root.Values.tls.refreshMs | int | quote }}
 PARLEY_{{ include "parley.modelEnvId" $other }}_TARGET: {{ include "parley.grpcTarget" (dict "root" $root "name" $other) | quote }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- /* Several gateways share their limits and budgets in Redis; one keeps them in memory. */}}
+{{- if $root.Values.redis.url }}
+PARLEY_GATEWAY_LIMITER: "redis"
+PARLEY_GATEWAY_REDIS_URL: {{ $root.Values.redis.url | quote }}
+{{- else if or (gt (int $svc.replicaCount) 1) $svc.autoscaling.enabled }}
+{{- fail "the gateway runs more than one replica: set redis.url so that rate limits and budgets are shared" }}
 {{- end }}
 {{- if include "parley.enabled" (dict "root" $root "name" "files") }}
 PARLEY_FILES_MAX_UPLOAD_BYTES: {{ $root.Values.fileStore.maxFileBytes | int64 | quote }}
@@ -229,11 +239,14 @@ PARLEY_INFERENCE_MODELS: {{ keys . | sortAlpha | join "," | quote }}
 {{- $envId := include "parley.modelEnvId" $id }}
 {{- if $model.path }}
 PARLEY_INFERENCE_MODEL_{{ $envId }}_PATH: {{ $model.path | quote }}
+{{- else if $model.image }}
+{{- /* Copied from the model's image into the cache by an init container. */}}
+PARLEY_INFERENCE_MODEL_{{ $envId }}_PATH: {{ printf "%s/%s.gguf" $models.cache.mountPath $id | quote }}
 {{- else if and $model.url $model.sha256 }}
 PARLEY_INFERENCE_MODEL_{{ $envId }}_URL: {{ $model.url | quote }}
 PARLEY_INFERENCE_MODEL_{{ $envId }}_SHA256: {{ $model.sha256 | lower | quote }}
 {{- else }}
-{{- fail (printf "models.served.%s needs either path, or url and sha256" $id) }}
+{{- fail (printf "models.served.%s needs path, url and sha256, or image" $id) }}
 {{- end }}
 {{- end }}
 PARLEY_INFERENCE_CACHE_DIR: {{ $models.cache.mountPath | quote }}
@@ -243,6 +256,31 @@ PARLEY_INFERENCE_THREADS: {{ $models.threads | int | quote }}
 {{- if gt (int $models.slots) 0 }}
 PARLEY_INFERENCE_SLOTS: {{ $models.slots | int | quote }}
 {{- end }}
+{{- end }}
+{{- if or (eq $name "usage") (eq $name "files") }}
+{{- $db := $root.Values.database }}
+{{- $prefix := printf "PARLEY_%s_DB" (upper $name) }}
+{{- if eq $db.type "postgresql" }}
+{{- $pg := $db.postgresql }}
+{{- if not $pg.host }}
+{{- fail "database.postgresql.host is required when database.type is postgresql" }}
+{{- end }}
+{{- if not $pg.existingSecret }}
+{{- fail "database.postgresql.existingSecret (the password) is required when database.type is postgresql" }}
+{{- end }}
+{{- $url := printf "jdbc:postgresql://%s:%d/%s" $pg.host (int $pg.port) (index $pg.databases $name) }}
+{{ $prefix }}_URL: {{ ternary (printf "%s?%s" $url $pg.parameters) $url (ne $pg.parameters "") | quote }}
+{{ $prefix }}_USER: {{ $pg.user | quote }}
+{{ $prefix }}_PASSWORD_FILE: "/etc/parley/db/password"
+{{- else }}
+{{- if or (gt (int $svc.replicaCount) 1) $svc.autoscaling.enabled }}
+{{- fail (printf "%s runs more than one replica: its embedded database cannot be shared; set database.type=postgresql" $name) }}
+{{- end }}
+{{ $prefix }}_URL: {{ printf "jdbc:h2:file:%s/%s" $db.embedded.mountPath $name | quote }}
+{{- end }}
+{{- end }}
+{{- if eq $name "usage" }}
+PARLEY_USAGE_BOOTSTRAP_KEY_FILE: "/etc/parley/secrets/admin-key"
 {{- end }}
 {{- if eq $name "files" }}
 {{- $store := $root.Values.fileStore }}

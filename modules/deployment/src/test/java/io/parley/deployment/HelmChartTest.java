@@ -332,8 +332,13 @@ class HelmChartTest {
     }
   }
 
+  /** The value sets that leave the optional services at their default (off). */
+  static Stream<Arguments> defaultServiceValueSets() {
+    return valueSets().filter(set -> !set.get()[0].toString().contains("full-values"));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("valueSets")
+  @MethodSource("defaultServiceValueSets")
   void plannedServicesRenderNothingByDefault(String label, Chart.Options options) {
     Chart.Rendered rendered = Chart.render(options);
 
@@ -607,6 +612,7 @@ class HelmChartTest {
         Chart.render(
             Chart.Options.defaults()
                 .set("defaults.autoscaling.enabled", "true")
+                .set("redis.url", "redis://redis:6379")
                 .set("services.inference.autoscaling.enabled", "false")
                 .set("services.inference.replicaCount", "0")
                 .set("defaults.resources.requests.cpu", "300m"));
@@ -636,6 +642,7 @@ class HelmChartTest {
     Chart.Rendered rendered =
         Chart.render(
             Chart.Options.defaults()
+                .set("models.served.stories260k", "null")
                 .set("models.served.llama-3\\.2-1b.url", "https://models.example.org/l.gguf")
                 .set("models.served.llama-3\\.2-1b.sha256", MODEL_SHA256.toUpperCase())
                 .set("models.served.local.path", "/models/local.gguf")
@@ -671,7 +678,144 @@ class HelmChartTest {
                 .getClaimName())
         .isEqualTo("parley-model-cache");
     assertThat(rendered.configMap("parley-inference").getData())
-        .doesNotContainKeys("PARLEY_INFERENCE_MODELS", "PARLEY_INFERENCE_THREADS");
+        .containsEntry("PARLEY_INFERENCE_MODELS", "stories260k")
+        .containsEntry(
+            "PARLEY_INFERENCE_MODEL_STORIES260K_PATH", "/var/cache/parley/models/stories260k.gguf")
+        .doesNotContainKeys("PARLEY_INFERENCE_THREADS");
+  }
+
+  @Test
+  void defaultModelComesFromItsImage_copiedIntoTheCacheBeforeInferenceStarts() {
+    Chart.Rendered rendered = Chart.render(Chart.Options.defaults());
+
+    var pod = rendered.deployment("parley-inference").getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).hasSize(1);
+    var copy = pod.getInitContainers().get(0);
+    assertThat(copy.getImage()).isEqualTo("parley/parley-model-stories260k:0.1.0");
+    assertThat(copy.getCommand())
+        .containsExactly(
+            "cp", "-u", "/models/stories260K.gguf", "/var/cache/parley/models/stories260k.gguf");
+    assertThat(copy.getVolumeMounts())
+        .extracting(VolumeMount::getName)
+        .containsExactly("model-cache");
+    assertThat(copy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(copy.getSecurityContext().getRunAsNonRoot()).isNotEqualTo(Boolean.FALSE);
+  }
+
+  @Test
+  void everyServiceWaitsBeforeSigterm_andGrpcServicesFinishCallsWithinTheGracePeriod() {
+    Chart.Rendered rendered = Chart.render(Chart.Options.defaults());
+
+    for (String name : List.of("parley-gateway", "parley-inference")) {
+      var pod = rendered.deployment(name).getSpec().getTemplate().getSpec();
+      var preStop = pod.getContainers().get(0).getLifecycle().getPreStop().getExec();
+      assertThat(preStop.getCommand()).as(name).first().isEqualTo("sleep");
+      assertThat(Integer.parseInt(preStop.getCommand().get(1)))
+          .as(name)
+          .isLessThan(pod.getTerminationGracePeriodSeconds().intValue());
+    }
+    assertThat(
+            rendered
+                .deployment("parley-gateway")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getTerminationGracePeriodSeconds())
+        .isEqualTo(60);
+    // inference: 120 s grace, 5 s preStop pause, 5 s margin.
+    assertThat(rendered.configMap("parley-inference").getData())
+        .containsEntry("PARLEY_GRPC_SHUTDOWN_GRACE_MS", "110000");
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .doesNotContainKey("PARLEY_GRPC_SHUTDOWN_GRACE_MS");
+  }
+
+  @Test
+  void severalGateways_needRedis_andShareTheirLimitsThere() {
+    assertThatThrownBy(
+            () -> Chart.render(Chart.Options.defaults().set("services.gateway.replicaCount", "2")))
+        .hasMessageContaining("set redis.url");
+
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.gateway.replicaCount", "2")
+                .set("redis.url", "redis://parley-redis-master:6379"));
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .containsEntry("PARLEY_GATEWAY_LIMITER", "redis")
+        .containsEntry("PARLEY_GATEWAY_REDIS_URL", "redis://parley-redis-master:6379");
+    assertThat(Chart.render(Chart.Options.defaults()).configMap("parley-gateway").getData())
+        .doesNotContainKeys("PARLEY_GATEWAY_LIMITER", "PARLEY_GATEWAY_REDIS_URL");
+  }
+
+  @Test
+  void embeddedDatabase_isAVolumePerService_oneReplica_recreatedNotRolled() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.usage.enabled", "true")
+                .set("services.files.enabled", "true"));
+
+    for (String service : List.of("usage", "files")) {
+      Deployment deployment = rendered.deployment("parley-" + service);
+      var pod = deployment.getSpec().getTemplate().getSpec();
+      assertThat(volume(pod, "data").getPersistentVolumeClaim().getClaimName())
+          .isEqualTo("parley-" + service + "-data");
+      assertThat(mount(container(deployment), "data").getMountPath()).isEqualTo("/var/lib/parley");
+      assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+      assertThat(rendered.find(PersistentVolumeClaim.class, "parley-" + service + "-data"))
+          .isPresent();
+      assertThat(rendered.configMap("parley-" + service).getData())
+          .containsEntry(
+              "PARLEY_" + service.toUpperCase() + "_DB_URL",
+              "jdbc:h2:file:/var/lib/parley/" + service);
+    }
+    assertThat(rendered.configMap("parley-usage").getData())
+        .containsEntry("PARLEY_USAGE_BOOTSTRAP_KEY_FILE", "/etc/parley/secrets/admin-key");
+    assertThat(mount(container(rendered.deployment("parley-usage")), "admin-key").getMountPath())
+        .isEqualTo("/etc/parley/secrets");
+    assertThatThrownBy(
+            () ->
+                Chart.render(
+                    Chart.Options.defaults()
+                        .set("services.usage.enabled", "true")
+                        .set("services.usage.replicaCount", "2")))
+        .hasMessageContaining("database.type=postgresql");
+  }
+
+  @Test
+  void postgresql_isReachedWithItsPasswordFromAMountedSecret() {
+    Chart.Rendered rendered =
+        Chart.render(Chart.Options.defaults().values(Chart.dir().resolve("ci/full-values.yaml")));
+
+    for (String service : List.of("usage", "files")) {
+      Deployment deployment = rendered.deployment("parley-" + service);
+      String prefix = "PARLEY_" + service.toUpperCase() + "_DB_";
+      assertThat(rendered.configMap("parley-" + service).getData())
+          .containsEntry(
+              prefix + "URL", "jdbc:postgresql://parley-db-rw:5432/parley?sslmode=require")
+          .containsEntry(prefix + "USER", "parley")
+          .containsEntry(prefix + "PASSWORD_FILE", "/etc/parley/db/password");
+      assertThat(mount(container(deployment), "db-password").getMountPath())
+          .isEqualTo("/etc/parley/db");
+      assertThat(volume(deployment.getSpec().getTemplate().getSpec(), "db-password").getSecret())
+          .satisfies(
+              secret -> {
+                assertThat(secret.getSecretName()).isEqualTo("parley-db-app");
+                assertThat(secret.getItems().get(0).getKey()).isEqualTo("password");
+              });
+      assertThat(rendered.find(PersistentVolumeClaim.class, "parley-" + service + "-data"))
+          .isEmpty();
+      assertThat(rendered.configMap("parley-" + service).getData().toString())
+          .doesNotContain("parley-db-app");
+    }
+    assertThatThrownBy(
+            () ->
+                Chart.render(
+                    Chart.Options.defaults()
+                        .set("services.usage.enabled", "true")
+                        .set("database.type", "postgresql")
+                        .set("database.postgresql.host", "db")))
+        .hasMessageContaining("existingSecret");
   }
 
   @ParameterizedTest
@@ -687,6 +831,9 @@ class HelmChartTest {
         "tls.certManager.issuerRef.kind=Vault",
         "tls.refreshMs=10",
         "fileStore.quotaBytes=-1",
+        "redis.url=redis://:secret@redis:6379",
+        "database.type=mysql",
+        "models.served.stories260k.url=https://example.org/m.gguf",
         "fileStore.type=nfs"
       })
   void schemaRejectsInvalidValues(String assignment) {
@@ -871,14 +1018,14 @@ class HelmChartTest {
     assertThat(notes)
         .contains("kubectl --namespace parley port-forward service/parley-gateway 9080:9080")
         .contains("get secret parley-secrets")
-        .contains("models.served is empty");
+        .contains("stories260k");
     String production =
         Chart.notes(
             Chart.Options.defaults().values(Chart.dir().resolve("ci/production-values.yaml")));
     assertThat(production)
         .contains("https://parley.example.com/v1")
         .contains("get secret parley-admin")
-        .doesNotContain("models.served is empty");
+        .doesNotContain("stories260k");
   }
 
   private static String adminKey(Chart.Rendered rendered) {

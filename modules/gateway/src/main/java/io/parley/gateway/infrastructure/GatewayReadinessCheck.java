@@ -13,14 +13,17 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the inference service answers {@code ListModels} within a short deadline. The answer
- * is kept for a few seconds so probes do not load the service.
+ * The gateway is ready once it started: it can authenticate keys and serve every endpoint. Its
+ * readiness does not follow its backends — an inference rollout must not hide the admin, key and
+ * file APIs, and an endpoint whose backend is unavailable answers OpenAI's 503 itself. Whether
+ * inference answers {@code ListModels} is reported as data of the check (kept for a few seconds so
+ * probes do not load the service).
  */
 @Readiness
 @ApplicationScoped
-public class InferenceReadinessCheck implements HealthCheck {
+public class GatewayReadinessCheck implements HealthCheck {
 
-  private static final String NAME = "inference";
+  private static final String NAME = "gateway";
 
   private Channel channel;
   private long cacheMillis;
@@ -29,10 +32,10 @@ public class InferenceReadinessCheck implements HealthCheck {
   private volatile long lastAt;
 
   /** For CDI proxies. */
-  protected InferenceReadinessCheck() {}
+  protected GatewayReadinessCheck() {}
 
   @Inject
-  public InferenceReadinessCheck(
+  public GatewayReadinessCheck(
       @Inference Channel channel,
       @ConfigProperty(name = "parley.gateway.readiness-cache-ms") long cacheMillis,
       @ConfigProperty(name = "parley.gateway.readiness-deadline-ms") long deadlineMillis) {
@@ -55,12 +58,17 @@ public class InferenceReadinessCheck implements HealthCheck {
               .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
               .listModels(ListModelsRequest.getDefaultInstance())
               .getModelsCount();
-      response = HealthCheckResponse.named(NAME).up().withData("models", models).build();
+      response =
+          HealthCheckResponse.named(NAME)
+              .up()
+              .withData("inference", "SERVING")
+              .withData("models", models)
+              .build();
     } catch (StatusRuntimeException e) {
       response =
           HealthCheckResponse.named(NAME)
-              .down()
-              .withData("status", e.getStatus().getCode().name())
+              .up()
+              .withData("inference", e.getStatus().getCode().name())
               .build();
     }
     last = response;
