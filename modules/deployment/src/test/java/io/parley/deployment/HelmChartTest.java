@@ -792,7 +792,8 @@ class HelmChartTest {
       String prefix = "PARLEY_" + service.toUpperCase() + "_DB_";
       assertThat(rendered.configMap("parley-" + service).getData())
           .containsEntry(
-              prefix + "URL", "jdbc:postgresql://parley-db-rw:5432/parley?sslmode=require")
+              prefix + "URL",
+              "jdbc:postgresql://parley-db-rw:5432/parley_" + service + "?sslmode=require")
           .containsEntry(prefix + "USER", "parley")
           .containsEntry(prefix + "PASSWORD_FILE", "/etc/parley/db/password");
       assertThat(mount(container(deployment), "db-password").getMountPath())
