@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.parley.common.grpc.security.MutualTls;
+import io.parley.common.telemetry.GrpcClientTelemetry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Client channels to Parley services: one per target, {@code round_robin} over every address the
  * target resolves to ({@code dns:///inference:9090} in Kubernetes reaches every pod of a headless
  * service), keepalive, mutual TLS (this service's identity; the server must present the identity
- * the caller expects). Each channel owns its Netty event loop, so closing it leaves no thread
+ * the caller expects). Every call carries the caller's trace context and is timed ({@link
+ * GrpcClientTelemetry}). Each channel owns its Netty event loop, so closing it leaves no thread
  * behind when the application is stopped or redeployed.
  */
 public final class Channels {
@@ -44,6 +46,7 @@ public final class Channels {
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
             .maxInboundMessageSize(maxInboundMessageBytes)
+            .intercept(GrpcClientTelemetry.ofService())
             .build();
     LOOPS.put(channel, loop);
     return channel;
