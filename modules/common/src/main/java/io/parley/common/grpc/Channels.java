@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.parley.common.grpc.security.MutualTls;
+import io.parley.common.telemetry.GrpcClientTelemetry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * the caller expects). Client-side health checking ({@code grpc.health.v1} Watch) takes a replica
  * out of the rotation as soon as it reports NOT_SERVING (model not loaded yet, shutting down), and
  * back when it serves again; servers recycle connections ({@link ConnectionLifetime}), so new
- * replicas behind the name are found within that time. Each channel owns its Netty event loop, so
+ * replicas behind the name are found within that time. Every call carries the caller's trace
+ * context and is timed ({@link GrpcClientTelemetry}). Each channel owns its Netty event loop, so
  * closing it leaves no thread behind when the application is stopped or redeployed.
  */
 public final class Channels {
@@ -56,6 +58,7 @@ public final class Channels {
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
             .maxInboundMessageSize(maxInboundMessageBytes)
+            .intercept(GrpcClientTelemetry.ofService())
             .build();
     LOOPS.put(channel, loop);
     return channel;

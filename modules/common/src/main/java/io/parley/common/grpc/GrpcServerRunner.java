@@ -11,6 +11,7 @@ import io.parley.common.grpc.security.CallerCheck;
 import io.parley.common.grpc.security.CallerPolicy;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.grpc.security.MutualTls;
+import io.parley.common.telemetry.GrpcServerTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -28,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * certificate signed by the platform CA, and lets a call through only when the caller's identity is
  * on the method's allow-list ({@link CallerCheck}). The server does not start when a method of its
  * services has no allow-list. The certificates are reloaded when their files change.
+ *
+ * <p>Every call of the services is observed by {@link GrpcServerTelemetry} (latency histogram per
+ * method and code, a server span continuing the caller's trace).
  */
 public final class GrpcServerRunner implements AutoCloseable {
 
@@ -89,6 +93,8 @@ public final class GrpcServerRunner implements AutoCloseable {
     // ServerInterceptors.intercept runs the last interceptor of the list first.
     var chain = new ArrayList<ServerInterceptor>(interceptors);
     chain.add(check);
+    // Outermost: every call is timed and traced, the refused ones included.
+    chain.add(GrpcServerTelemetry.ofService());
     for (var service : definitions) {
       builder.addService(ServerInterceptors.intercept(service, chain));
     }

@@ -42,11 +42,13 @@ public class BucketStoreProducer {
     return switch (limiter.strip().toLowerCase(Locale.ROOT)) {
       case "memory" -> {
         LOG.info("Rate limits are kept in memory (one gateway replica)");
-        yield new MemoryBucketStore();
+        yield new TimedBucketStore(new MemoryBucketStore(), "memory");
       }
       case "redis" -> {
         LOG.info(() -> "Rate limits are kept in Redis, keys " + redisPrefix + "*");
-        yield new RedisBucketStore(redisUrl, redisPrefix, Duration.ofMillis(redisTimeoutMillis));
+        yield new TimedBucketStore(
+            new RedisBucketStore(redisUrl, redisPrefix, Duration.ofMillis(redisTimeoutMillis)),
+            "redis");
       }
       default ->
           throw new IllegalStateException(

@@ -44,10 +44,12 @@ public final class GenerationStream implements AutoCloseable {
     this.context = context;
     this.model = model;
     this.retryAfterSeconds = retryAfterSeconds;
+    var observed = GenerationMeters.stream(model);
     StreamObserver<GenerateChunk> responses =
         new StreamObserver<>() {
           @Override
           public void onNext(GenerateChunk chunk) {
+            observed.chunk(chunk);
             events.add(chunk);
           }
 

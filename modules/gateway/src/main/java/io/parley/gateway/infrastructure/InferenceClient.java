@@ -114,9 +114,12 @@ public class InferenceClient {
       successThreshold = 2)
   public GenerateResponse generate(GenerateRequest request) {
     try {
-      return InferenceServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(generationDeadlineMillis, TimeUnit.MILLISECONDS)
-          .generate(request);
+      var response =
+          InferenceServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(generationDeadlineMillis, TimeUnit.MILLISECONDS)
+              .generate(request);
+      GenerationMeters.generated(request.getModel(), response.getUsage());
+      return response;
     } catch (StatusRuntimeException e) {
       throw failure(e, request.getModel());
     }

@@ -120,6 +120,7 @@ public final class LlamaEngine implements TextEngine {
   private final AtomicLong promptTokensEvaluated = new AtomicLong();
   private final AtomicLong generatedTokens = new AtomicLong();
   private volatile int maxGeneratingPerStep;
+  private final EngineMeters meters;
 
   private LlamaEngine(LlamaEngineConfig config, LlamaModel model) {
     this.config = config;
@@ -153,6 +154,7 @@ public final class LlamaEngine implements TextEngine {
     this.freeSlots = slots;
     this.logits = new float[model.vocabSize];
     this.prefillBudget = model.batchCapacity();
+    this.meters = new EngineMeters(config.modelId(), slots, this::stats);
     this.thread =
         Thread.ofPlatform()
             .name("llama-decode-" + config.modelId())
@@ -268,6 +270,7 @@ public final class LlamaEngine implements TextEngine {
                 + config.modelId()
                 + ". Please retry later.");
       }
+      meters.queued(queue.size());
       wake.signalAll();
     } finally {
       lock.unlock();
@@ -472,6 +475,7 @@ public final class LlamaEngine implements TextEngine {
           while (!queue.isEmpty() && queue.peek().seqs.length <= freeSlots) {
             admit(queue.poll());
           }
+          meters.occupancy(queue.size(), slots - freeSlots);
           if (active.isEmpty() && rejected.isEmpty()) {
             if (queue.isEmpty()) {
               wake.await();
@@ -541,6 +545,7 @@ public final class LlamaEngine implements TextEngine {
       call(job, () -> job.sink.onError(error));
     }
     active.clear();
+    meters.close();
     model.close();
   }
 
@@ -632,6 +637,7 @@ public final class LlamaEngine implements TextEngine {
     prefillBudget = Math.min(model.batchCapacity(), prefillBudget * 2);
     steps.incrementAndGet();
     batchedTokens.addAndGet(model.batchSize());
+    meters.step(model.batchSize(), generating.size());
     if (generating.size() > maxGeneratingPerStep) {
       maxGeneratingPerStep = generating.size();
     }
@@ -708,6 +714,9 @@ public final class LlamaEngine implements TextEngine {
     }
     seq.generated++;
     job.completionTokens++;
+    if (job.completionTokens == 1) {
+      meters.firstToken(System.nanoTime() - job.enqueuedAt);
+    }
     generatedTokens.incrementAndGet();
     seq.sampler.accept(token);
     TokenLogprob tokenLogprob =
