@@ -46,7 +46,8 @@ public final class FilesServer implements AutoCloseable {
               List.of(),
               Duration.ofMinutes(30),
               Duration.ofSeconds(10),
-              false);
+              false,
+              settings.grpcEventLoops());
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -2,6 +2,7 @@ package io.parley.safety.infrastructure;
 
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.runtime.HostResources;
 import io.parley.safety.api.grpc.SafetyCallers;
 import io.parley.safety.api.grpc.SafetyGrpcService;
 import io.parley.safety.application.ModerateUseCase;
@@ -34,6 +35,14 @@ public class SafetyRuntime {
 
   void start(@Observes Startup event) {
     var settings = SafetySettings.from(config);
+    var host = HostResources.from(config);
+    int eventLoops = host.eventLoopThreads(config);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Runtime defaults: {0}; ONNX Runtime intra-op threads {1}, inter-op 1; gRPC event loops {2}",
+        host.describe(),
+        settings.threads(),
+        eventLoops);
     try {
       var model = HeadsFile.bundled();
       encoder = OnnxSentenceEncoder.load(settings.threads(), settings.batching());
@@ -50,7 +59,8 @@ public class SafetyRuntime {
               List.of(),
               Duration.ofMinutes(30),
               Duration.ofSeconds(20),
-              false);
+              false,
+              eventLoops);
       server.setServing(true);
       LOG.log(
           System.Logger.Level.INFO,
