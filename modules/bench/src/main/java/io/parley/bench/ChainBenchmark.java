@@ -273,7 +273,7 @@ public final class ChainBenchmark {
    * chunked body read line by line), so that the measurement is the server chain's and not an HTTP
    * client library's buffering.
    */
-  private static Run chainStream(HttpClient http, URI url, String key, int tokens) {
+  static Run chainStream(HttpClient http, URI url, String key, int tokens) {
     var body =
         "{\"model\":\"bench\",\"prompt\":\""
             + PROMPT

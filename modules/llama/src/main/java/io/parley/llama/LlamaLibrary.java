@@ -56,7 +56,24 @@ public final class LlamaLibrary {
 
   private static LlamaLibrary instance;
 
+  /**
+   * How idle llama.cpp worker threads wait. The bundled library runs its worker threads through
+   * OpenMP (libgomp), whose threads wait between operations and between decode steps as {@code
+   * OMP_WAIT_POLICY} says: read once, when libgomp is loaded with this library. (The {@code poll}
+   * level of {@code ggml_threadpool_params} applies only to builds without OpenMP.)
+   */
+  public enum ThreadWait {
+    /** libgomp's default: an idle thread spins (about 300,000 iterations) before it sleeps. */
+    SPIN,
+    /** {@code OMP_WAIT_POLICY=PASSIVE}: an idle thread sleeps at once and takes no CPU. */
+    PASSIVE
+  }
+
+  /** Environment variable read by libgomp for its waiting policy. */
+  public static final String OMP_WAIT_POLICY = "OMP_WAIT_POLICY";
+
   private final Path path;
+  private String threadWait = describe(ThreadWait.SPIN);
 
   final MethodHandle backendInit;
   final MethodHandle logSet;
@@ -212,9 +229,25 @@ public final class LlamaLibrary {
    * @throws LlamaException when the library cannot be found or loaded
    */
   public static synchronized LlamaLibrary load(Optional<Path> configured) {
+    return load(configured, ThreadWait.SPIN);
+  }
+
+  /**
+   * Loads the library once per process with idle worker threads waiting as {@code wait} says.
+   * {@link ThreadWait#PASSIVE} sets {@code OMP_WAIT_POLICY=PASSIVE} in the process environment
+   * before the library (and with it libgomp) is loaded, unless the environment already sets {@code
+   * OMP_WAIT_POLICY} or {@code GOMP_SPINCOUNT}: what an operator set wins. Later calls return the
+   * loaded library, whatever they pass.
+   *
+   * @param configured explicit path of the shared library, if configured
+   * @param wait how idle worker threads wait
+   * @throws LlamaException when the library cannot be found or loaded
+   */
+  public static synchronized LlamaLibrary load(Optional<Path> configured, ThreadWait wait) {
     if (instance != null) {
       return instance;
     }
+    String waitPolicy = applyThreadWait(wait);
     Path path =
         configured
             .or(
@@ -232,6 +265,7 @@ public final class LlamaLibrary {
     } catch (RuntimeException e) {
       throw new LlamaException("cannot load llama.cpp library " + path + ": " + e.getMessage(), e);
     }
+    library.threadWait = waitPolicy;
     library.installLogger();
     try {
       library.backendInit.invokeExact();
@@ -241,6 +275,61 @@ public final class LlamaLibrary {
     LOG.log(System.Logger.Level.DEBUG, "loaded llama.cpp from {0}", path);
     instance = library;
     return library;
+  }
+
+  /** The waiting policy of the worker threads in effect (see {@link #describe(ThreadWait)}). */
+  public String threadWait() {
+    return threadWait;
+  }
+
+  /**
+   * What {@link #load(Optional, ThreadWait)} with {@code wait} puts in effect (the environment's
+   * {@code OMP_WAIT_POLICY} or {@code GOMP_SPINCOUNT} when set), for the start-up log.
+   */
+  public static String describe(ThreadWait wait) {
+    for (var name : new String[] {OMP_WAIT_POLICY, "GOMP_SPINCOUNT"}) {
+      var set = System.getenv(name);
+      if (set != null) {
+        return name + "=" + set + " (from the environment)";
+      }
+    }
+    return wait == ThreadWait.SPIN
+        ? "spin, then sleep (libgomp default)"
+        : "sleep at once (OMP_WAIT_POLICY=PASSIVE)";
+  }
+
+  private static String applyThreadWait(ThreadWait wait) {
+    String described = describe(wait);
+    if (wait == ThreadWait.SPIN || described.endsWith("(from the environment)")) {
+      return described;
+    }
+    var linker = Linker.nativeLinker();
+    var setenv =
+        linker
+            .defaultLookup()
+            .find("setenv")
+            .map(
+                s ->
+                    linker.downcallHandle(
+                        s, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT)));
+    if (setenv.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "setenv not found: llama.cpp threads keep spinning");
+      return "spin (libgomp default; setenv not found)";
+    }
+    try (var arena = Arena.ofConfined()) {
+      int rc =
+          (int)
+              setenv
+                  .get()
+                  .invokeExact(
+                      arena.allocateFrom(OMP_WAIT_POLICY), arena.allocateFrom("PASSIVE"), 0);
+      if (rc != 0) {
+        return "spin (libgomp default; setenv failed)";
+      }
+    } catch (Throwable t) {
+      throw new LlamaException("cannot set " + OMP_WAIT_POLICY, t);
+    }
+    return described;
   }
 
   /** The file the library was loaded from. */

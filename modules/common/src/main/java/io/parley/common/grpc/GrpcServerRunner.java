@@ -6,6 +6,14 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.parley.common.grpc.security.CallerCheck;
 import io.parley.common.grpc.security.CallerPolicy;
@@ -39,6 +47,8 @@ public final class GrpcServerRunner implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Duration shutdownGrace;
   private final MutualTls tls;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
 
   /**
    * Creates and starts the server.
@@ -55,6 +65,8 @@ public final class GrpcServerRunner implements AutoCloseable {
    *     hands work to a queue or another thread); such handlers run on the network threads, which
    *     saves a thread hand-off per call. Handlers that wait on a database or run a model inline
    *     must leave this false.
+   * @param eventLoopThreads Netty event-loop threads serving the connections (see {@link
+   *     io.parley.common.runtime.HostResources#eventLoopThreads}); one more thread accepts them
    * @throws IllegalStateException when the TLS files cannot be read or a method has no allow-list
    */
   public GrpcServerRunner(
@@ -65,7 +77,11 @@ public final class GrpcServerRunner implements AutoCloseable {
       List<BindableService> services,
       List<ServerInterceptor> interceptors,
       ConnectionLifetime lifetime,
-      boolean nonBlockingHandlers) {
+      boolean nonBlockingHandlers,
+      int eventLoopThreads) {
+    if (eventLoopThreads < 1) {
+      throw new IllegalArgumentException("eventLoopThreads must be >= 1: " + eventLoopThreads);
+    }
     this.shutdownGrace = lifetime.shutdownGrace();
     var definitions = services.stream().map(BindableService::bindService).toList();
     var policy =
@@ -78,8 +94,16 @@ public final class GrpcServerRunner implements AutoCloseable {
     policy.requireCovers(definitions);
     this.tls = MutualTls.load(security);
     var check = new CallerCheck(policy);
+    boolean epoll = Epoll.isAvailable();
+    this.boss = eventLoops(epoll, 1, "grpc-boss");
+    this.workers = eventLoops(epoll, eventLoopThreads, "grpc-worker");
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     var builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port), tls.serverCredentials())
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers)
+            .channelType(channelType)
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -101,12 +125,25 @@ public final class GrpcServerRunner implements AutoCloseable {
     try {
       this.server = builder.build().start();
     } catch (IOException e) {
-      tls.close();
+      releaseResources();
       throw new UncheckedIOException("gRPC server could not bind " + host + ":" + port, e);
     } catch (RuntimeException e) {
-      tls.close();
+      releaseResources();
       throw e;
     }
+  }
+
+  private static EventLoopGroup eventLoops(boolean epoll, int threads, String name) {
+    var factory = new DefaultThreadFactory(name, true);
+    return epoll
+        ? new EpollEventLoopGroup(threads, factory)
+        : new NioEventLoopGroup(threads, factory);
+  }
+
+  private void releaseResources() {
+    tls.close();
+    boss.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 5, TimeUnit.SECONDS);
   }
 
   /** The bound port. */
@@ -137,7 +174,7 @@ public final class GrpcServerRunner implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
-      tls.close();
+      releaseResources();
     }
   }
 }

@@ -174,7 +174,8 @@ class ReplicaRotationTest {
                   }),
               List.of(),
               new ConnectionLifetime(maxAge, Duration.ofSeconds(5), Duration.ofSeconds(2)),
-              false);
+              false,
+              1);
       open.add(server);
     }
 

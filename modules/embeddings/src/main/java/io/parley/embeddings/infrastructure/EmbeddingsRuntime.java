@@ -4,6 +4,7 @@ import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
+import io.parley.common.runtime.HostResources;
 import io.parley.embeddings.api.grpc.EmbeddingsCallers;
 import io.parley.embeddings.api.grpc.EmbeddingsGrpcService;
 import io.parley.embeddings.application.EmbedUseCase;
@@ -25,6 +26,8 @@ import org.eclipse.microprofile.config.Config;
 @ApplicationScoped
 public class EmbeddingsRuntime {
 
+  private static final System.Logger LOG = System.getLogger(EmbeddingsRuntime.class.getName());
+
   @Inject Config config;
 
   private ModelRegistry registry;
@@ -33,6 +36,14 @@ public class EmbeddingsRuntime {
 
   void start(@Observes Startup event) {
     var settings = EmbeddingsSettings.from(config);
+    var host = HostResources.from(config);
+    int eventLoops = host.eventLoopThreads(config);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Runtime defaults: {0}; ONNX Runtime intra-op threads {1}, inter-op 1; gRPC event loops {2}",
+        host.describe(),
+        settings.threads(),
+        eventLoops);
     registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings));
     server =
         new GrpcServerRunner(
@@ -46,7 +57,8 @@ public class EmbeddingsRuntime {
             List.of(),
             ConnectionLifetime.from(config, Duration.ofSeconds(20)),
             // Handlers tokenize and hand the inputs to the batcher (or an async HTTP call).
-            true);
+            true,
+            eventLoops);
     serving = new ModelServer("Embeddings", server, registry::loadAll, registry::ready, registry);
   }
 

@@ -1,5 +1,6 @@
 package io.parley.files.infrastructure;
 
+import io.parley.common.runtime.HostResources;
 import io.parley.files.infrastructure.config.FilesSettings;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +21,13 @@ public class FilesRuntime {
   private volatile FilesServer server;
 
   void start(@Observes Startup event) {
-    server = FilesServer.start(FilesSettings.from(config), Clock.systemUTC());
+    var settings = FilesSettings.from(config);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Runtime defaults: {0}; gRPC event loops {1}",
+        HostResources.from(config).describe(),
+        settings.grpcEventLoops());
+    server = FilesServer.start(settings, Clock.systemUTC());
     LOG.log(
         System.Logger.Level.INFO,
         "Files gRPC listening on port {0}",

@@ -44,7 +44,8 @@ public final class FilesServer implements AutoCloseable {
               List.of(new FilesGrpcService(files, settings.chunkBytes())),
               List.of(),
               settings.lifetime(),
-              false);
+              false,
+              settings.grpcEventLoops());
     } catch (RuntimeException e) {
       database.close();
       throw e;

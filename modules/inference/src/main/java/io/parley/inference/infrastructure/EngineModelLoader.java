@@ -10,6 +10,8 @@ import io.parley.inference.infrastructure.download.ModelDownloader;
 import io.parley.inference.infrastructure.llama.LlamaEngine;
 import io.parley.inference.infrastructure.llama.LlamaEngineConfig;
 import io.parley.inference.infrastructure.openai.OpenAiRemoteEngine;
+import io.parley.llama.LlamaException;
+import io.parley.llama.LlamaLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -65,6 +67,13 @@ public final class EngineModelLoader implements ModelLoader {
                         "Model " + spec.id() + " has neither a path nor a url"));
     if (!Files.isRegularFile(path)) {
       throw new EngineFailureException("Model file " + path + " of " + spec.id() + " not found");
+    }
+    // Loads llama.cpp (once per process) with the waiting policy chosen for this host before the
+    // engine asks for it.
+    try {
+      LlamaLibrary.load(settings.libraryPath(), settings.threadWait());
+    } catch (LlamaException e) {
+      throw new EngineFailureException(e.getMessage(), e);
     }
     var config =
         new LlamaEngineConfig(

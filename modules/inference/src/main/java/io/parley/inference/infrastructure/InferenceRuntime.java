@@ -4,10 +4,12 @@ import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
+import io.parley.common.runtime.HostResources;
 import io.parley.inference.api.grpc.InferenceCallers;
 import io.parley.inference.api.grpc.InferenceGrpcService;
 import io.parley.inference.application.ModelRegistry;
 import io.parley.inference.infrastructure.config.InferenceSettings;
+import io.parley.llama.LlamaLibrary;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -24,6 +26,8 @@ import org.eclipse.microprofile.config.Config;
 @ApplicationScoped
 public class InferenceRuntime {
 
+  private static final System.Logger LOG = System.getLogger(InferenceRuntime.class.getName());
+
   @Inject Config config;
 
   private ModelRegistry registry;
@@ -32,6 +36,16 @@ public class InferenceRuntime {
 
   void start(@Observes Startup event) {
     var settings = InferenceSettings.from(config);
+    var host = HostResources.from(config);
+    int eventLoops = host.eventLoopThreads(config);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Runtime defaults: {0}; llama.cpp threads {1} per model, idle threads {2}; gRPC event"
+            + " loops {3}",
+        host.describe(),
+        settings.threads(),
+        LlamaLibrary.describe(settings.threadWait()),
+        eventLoops);
     registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings));
     server =
         new GrpcServerRunner(
@@ -43,7 +57,8 @@ public class InferenceRuntime {
             List.of(),
             ConnectionLifetime.from(config, Duration.ofSeconds(60)),
             // Handlers only validate and enqueue; the engine's own thread does the work.
-            true);
+            true,
+            eventLoops);
     serving = new ModelServer("Inference", server, registry::loadAll, registry::ready, registry);
   }
 

@@ -3,6 +3,7 @@ package io.parley.safety.infrastructure;
 import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.runtime.HostResources;
 import io.parley.safety.api.grpc.SafetyCallers;
 import io.parley.safety.api.grpc.SafetyGrpcService;
 import io.parley.safety.application.ModerateUseCase;
@@ -35,6 +36,14 @@ public class SafetyRuntime {
 
   void start(@Observes Startup event) {
     var settings = SafetySettings.from(config);
+    var host = HostResources.from(config);
+    int eventLoops = host.eventLoopThreads(config);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Runtime defaults: {0}; ONNX Runtime intra-op threads {1}, inter-op 1; gRPC event loops {2}",
+        host.describe(),
+        settings.threads(),
+        eventLoops);
     try {
       var model = HeadsFile.bundled();
       encoder = OnnxSentenceEncoder.load(settings.threads(), settings.batching());
@@ -50,7 +59,8 @@ public class SafetyRuntime {
               List.of(new SafetyGrpcService(moderate, policies)),
               List.of(),
               ConnectionLifetime.from(config, Duration.ofSeconds(20)),
-              false);
+              false,
+              eventLoops);
       server.setServing(true);
       LOG.log(
           System.Logger.Level.INFO,

@@ -1,5 +1,6 @@
 package io.parley.safety.infrastructure;
 
+import io.parley.common.runtime.HostResources;
 import io.parley.embeddings.infrastructure.onnx.OnnxEmbeddingEngine;
 import io.parley.safety.domain.Policy;
 import java.time.Duration;
@@ -10,7 +11,7 @@ import org.eclipse.microprofile.config.Config;
  *
  * @param grpcHost address the gRPC server binds
  * @param grpcPort port of the gRPC server
- * @param threads ONNX Runtime intra-op threads (0 = all processors)
+ * @param threads ONNX Runtime intra-op threads
  * @param batching how concurrent windows are grouped into ONNX runs
  * @param maxInputs most inputs per request
  * @param maxInputChars most characters per input
@@ -27,10 +28,11 @@ public record SafetySettings(
 
   /** Reads the settings. */
   public static SafetySettings from(Config config) {
+    int threads = config.getValue("parley.safety.threads", Integer.class);
     return new SafetySettings(
         config.getValue("parley.grpc.host", String.class),
         config.getValue("parley.grpc.port", Integer.class),
-        config.getValue("parley.safety.threads", Integer.class),
+        threads > 0 ? threads : HostResources.from(config).computeThreads(),
         new OnnxEmbeddingEngine.Batching(
             config.getValue("parley.safety.batch.max-size", Integer.class),
             config.getValue("parley.safety.batch.max-tokens", Long.class),

@@ -1,5 +1,6 @@
 package io.parley.usage.infrastructure;
 
+import io.parley.common.runtime.HostResources;
 import io.parley.usage.infrastructure.config.UsageSettings;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +21,13 @@ public class UsageRuntime {
   private volatile UsageServer server;
 
   void start(@Observes Startup event) {
-    server = UsageServer.start(UsageSettings.from(config), Clock.systemUTC());
+    var settings = UsageSettings.from(config);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Runtime defaults: {0}; gRPC event loops {1}",
+        HostResources.from(config).describe(),
+        settings.grpcEventLoops());
+    server = UsageServer.start(settings, Clock.systemUTC());
     LOG.log(
         System.Logger.Level.INFO,
         "Usage gRPC listening on port {0}",

@@ -69,7 +69,8 @@ public final class UsageServer implements AutoCloseable {
               List.of(new UsageGrpcService(accounts, ledger, reports, clock)),
               List.of(),
               settings.lifetime(),
-              false);
+              false,
+              settings.grpcEventLoops());
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -61,7 +61,8 @@ class UsageServerLoopbackTest {
             Optional.empty(),
             io.parley.usage.domain.Limits.NONE,
             new io.parley.usage.domain.ModerationPolicy(false, false),
-            Duration.ofDays(7));
+            Duration.ofDays(7),
+            1);
     try (var server = UsageServer.start(settings, Clock.systemUTC());
         var gateway =
             MutualTls.load(

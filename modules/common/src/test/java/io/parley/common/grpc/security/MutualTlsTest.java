@@ -281,7 +281,8 @@ class MutualTlsTest {
         List.of(),
         new io.parley.common.grpc.ConnectionLifetime(
             Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)),
-        false);
+        false,
+        1);
   }
 
   private ManagedChannel channel(String identity, String serverIdentity) {

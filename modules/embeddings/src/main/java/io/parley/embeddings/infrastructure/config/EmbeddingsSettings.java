@@ -1,5 +1,6 @@
 package io.parley.embeddings.infrastructure.config;
 
+import io.parley.common.runtime.HostResources;
 import io.parley.embeddings.application.ModelSpec;
 import io.parley.embeddings.infrastructure.onnx.OnnxEmbeddingEngine;
 import java.net.URI;
@@ -76,7 +77,7 @@ public record EmbeddingsSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9090),
         models,
-        threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
+        threads > 0 ? threads : HostResources.from(config).computeThreads(),
         new OnnxEmbeddingEngine.Batching(
             config.getOptionalValue("parley.embeddings.batch.max-size", Integer.class).orElse(32),
             config

@@ -2,6 +2,7 @@ package io.parley.files.infrastructure.config;
 
 import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.runtime.HostResources;
 import io.parley.files.application.FileLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ import org.eclipse.microprofile.config.Config;
  * @param limits sizes and counts enforced
  * @param chunkBytes bytes per download message
  * @param s3 the S3-compatible store, when {@code store} is {@code s3}
+ * @param grpcEventLoops Netty event-loop threads of the gRPC server ({@code
+ *     parley.grpc.event-loop-threads}, 0 = chosen from the host)
  */
 public record FilesSettings(
     String grpcHost,
@@ -41,7 +44,8 @@ public record FilesSettings(
     Path storeDirectory,
     FileLimits limits,
     int chunkBytes,
-    S3 s3) {
+    S3 s3,
+    int grpcEventLoops) {
 
   /**
    * Settings of the S3-compatible store.
@@ -109,7 +113,8 @@ public record FilesSettings(
                 .map(Path::of),
             nonBlank(config.getOptionalValue("parley.files.s3.secret-key-file", String.class))
                 .map(Path::of),
-            config.getOptionalValue("parley.files.s3.part-bytes", Integer.class).orElse(8388608)));
+            config.getOptionalValue("parley.files.s3.part-bytes", Integer.class).orElse(8388608)),
+        HostResources.from(config).eventLoopThreads(config));
   }
 
   private static Optional<String> nonBlank(Optional<String> value) {

@@ -1,6 +1,8 @@
 package io.parley.inference.infrastructure.config;
 
+import io.parley.common.runtime.HostResources;
 import io.parley.inference.application.ModelSpec;
+import io.parley.llama.LlamaLibrary;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +22,9 @@ import org.eclipse.microprofile.config.Config;
  * @param models the configured models, in order
  * @param slots parallel sequences per llama model
  * @param ctxPerSlot context cap per sequence (0 = the model's training context)
- * @param threads CPU threads per llama model (0 = all processors)
+ * @param threads CPU threads per llama model
+ * @param spinWait whether idle llama.cpp threads spin before they sleep (libgomp's default) rather
+ *     than sleep at once
  * @param batchSize tokens per decode step
  * @param queueCapacity requests that may wait for a slot
  * @param maxQueueWait longest wait for a slot
@@ -35,12 +39,18 @@ public record InferenceSettings(
     int slots,
     int ctxPerSlot,
     int threads,
+    boolean spinWait,
     int batchSize,
     int queueCapacity,
     Duration maxQueueWait,
     Path cacheDir,
     Optional<Path> libraryPath,
     Duration remoteTimeout) {
+
+  /** How idle llama.cpp threads wait, from {@link #spinWait()}. */
+  public LlamaLibrary.ThreadWait threadWait() {
+    return spinWait ? LlamaLibrary.ThreadWait.SPIN : LlamaLibrary.ThreadWait.PASSIVE;
+  }
 
   /** Reads the settings. */
   public static InferenceSettings from(Config config) {
@@ -65,14 +75,18 @@ public record InferenceSettings(
               config.getOptionalValue(prefix + "context-length", Integer.class).orElse(4096),
               config.getOptionalValue(prefix + "owned-by", String.class).orElse("parley")));
     }
+    var host = HostResources.from(config);
     int threads = config.getOptionalValue("parley.inference.threads", Integer.class).orElse(0);
+    var spinWait =
+        config.getOptionalValue("parley.inference.spin-wait", String.class).orElse("auto").trim();
     return new InferenceSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9090),
         models,
         config.getOptionalValue("parley.inference.slots", Integer.class).orElse(4),
         config.getOptionalValue("parley.inference.ctx-per-slot", Integer.class).orElse(4096),
-        threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
+        threads > 0 ? threads : host.computeThreads(),
+        spinWait.equalsIgnoreCase("auto") ? host.computeSpinWait() : Boolean.parseBoolean(spinWait),
         config.getOptionalValue("parley.inference.batch-size", Integer.class).orElse(512),
         config.getOptionalValue("parley.inference.queue-capacity", Integer.class).orElse(64),
         Duration.ofMillis(

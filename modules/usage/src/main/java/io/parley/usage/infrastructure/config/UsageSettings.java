@@ -2,6 +2,7 @@ package io.parley.usage.infrastructure.config;
 
 import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.runtime.HostResources;
 import io.parley.usage.domain.Limits;
 import io.parley.usage.domain.ModerationPolicy;
 import io.parley.usage.domain.PriceTable;
@@ -35,6 +36,8 @@ import org.eclipse.microprofile.config.Config;
  *     parley.usage.default-limits.*})
  * @param defaultPolicy moderation policy of organizations that set none
  * @param inviteTtl how long an invitation stays pending
+ * @param grpcEventLoops Netty event-loop threads of the gRPC server ({@code
+ *     parley.grpc.event-loop-threads}, 0 = chosen from the host)
  */
 public record UsageSettings(
     String grpcHost,
@@ -53,7 +56,8 @@ public record UsageSettings(
     Optional<URI> softLimitWebhook,
     Limits defaultLimits,
     ModerationPolicy defaultPolicy,
-    Duration inviteTtl) {
+    Duration inviteTtl,
+    int grpcEventLoops) {
 
   /** Reads the settings. */
   public static UsageSettings from(Config config) {
@@ -104,7 +108,8 @@ public record UsageSettings(
                 .getOptionalValue("parley.usage.moderation.default.screen-output", Boolean.class)
                 .orElse(false)),
         Duration.ofSeconds(
-            config.getOptionalValue("parley.usage.invite-ttl-s", Long.class).orElse(604_800L)));
+            config.getOptionalValue("parley.usage.invite-ttl-s", Long.class).orElse(604_800L)),
+        HostResources.from(config).eventLoopThreads(config));
   }
 
   private static long longValue(Config config, String name, long fallback) {
