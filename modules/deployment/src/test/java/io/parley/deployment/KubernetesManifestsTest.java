@@ -372,6 +372,7 @@ class KubernetesManifestsTest {
             Chart.Options.defaults()
                 .set("tls.certManager.enabled", "true")
                 .set("tls.certManager.issuerRef.name", "parley-ca")
+                .set("models.served.stories260k", "null")
                 .set(
                     "models.served.qwen2\\.5-0\\.5b-instruct.url",
                     "https://models.example.org/m.gguf")
