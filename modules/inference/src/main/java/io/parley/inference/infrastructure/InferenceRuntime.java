@@ -1,5 +1,6 @@
 package io.parley.inference.infrastructure;
 
+import io.grpc.ManagedChannel;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.models.ModelServer;
@@ -7,13 +8,19 @@ import io.parley.inference.api.grpc.InferenceCallers;
 import io.parley.inference.api.grpc.InferenceGrpcService;
 import io.parley.inference.application.ModelRegistry;
 import io.parley.inference.infrastructure.config.InferenceSettings;
+import io.parley.inference.infrastructure.files.Files;
+import io.parley.inference.infrastructure.files.FilesChannelProducer;
+import io.parley.inference.infrastructure.files.GrpcFineTunedModelSource;
+import io.parley.inference.infrastructure.llama.LlamaAdapterLoader;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.microprofile.config.Config;
 
 /**
@@ -25,13 +32,28 @@ public class InferenceRuntime {
 
   @Inject Config config;
 
+  @Inject FilesChannelProducer files;
+
+  @Inject @Files Instance<ManagedChannel> filesChannel;
+
   private ModelRegistry registry;
   private GrpcServerRunner server;
   private ModelServer serving;
 
   void start(@Observes Startup event) {
     var settings = InferenceSettings.from(config);
-    registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings));
+    Optional<ModelRegistry.FineTuning> fineTuning =
+        files.configured()
+            ? Optional.of(
+                new ModelRegistry.FineTuning(
+                    new GrpcFineTunedModelSource(
+                        filesChannel.get(),
+                        settings.registryDeadline(),
+                        settings.adapterFetchDeadline()),
+                    new LlamaAdapterLoader(settings.adapters().slots()),
+                    settings.adapters()))
+            : Optional.empty();
+    registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings), fineTuning);
     server =
         new GrpcServerRunner(
             settings.grpcHost(),
