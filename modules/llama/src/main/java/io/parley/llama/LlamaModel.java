@@ -81,6 +81,13 @@ public final class LlamaModel implements AutoCloseable {
   /** The model whose weights this context uses, or {@code null} when this object owns them. */
   private final LlamaModel owner;
 
+  /**
+   * Held by {@link #decode()} of every context over these weights: llama.cpp b4916 (as bundled)
+   * computes wrong logits when two contexts of one model decode at the same time, so they take
+   * turns (one context decoding alone never waits).
+   */
+  private final java.util.concurrent.locks.ReentrantLock decodeLock;
+
   /** Contexts made with {@link #newContext} and not closed yet. */
   private final java.util.Set<LlamaModel> views =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -133,6 +140,7 @@ public final class LlamaModel implements AutoCloseable {
 
     ctxPerSlot = ctxPerSlotCap > 0 ? Math.min(ctxPerSlotCap, nCtxTrain) : nCtxTrain;
     this.owner = null;
+    this.decodeLock = new java.util.concurrent.locks.ReentrantLock();
     if (nSeqMax > 0) {
       Context c;
       try {
@@ -167,6 +175,7 @@ public final class LlamaModel implements AutoCloseable {
       throws Throwable {
     this.lib = owner.lib;
     this.owner = owner;
+    this.decodeLock = owner.decodeLock;
     this.model = owner.model;
     this.vocab = owner.vocab;
     this.vocabSize = owner.vocabSize;
@@ -704,10 +713,13 @@ public final class LlamaModel implements AutoCloseable {
    */
   public int decode() {
     LlamaLayouts.setInt(batch, LlamaLayouts.BATCH, "n_tokens", batchSize);
+    decodeLock.lock();
     try {
       return (int) lib.decode.invokeExact(context, batch);
     } catch (Throwable t) {
       throw LlamaLibrary.rethrow("llama_decode", t);
+    } finally {
+      decodeLock.unlock();
     }
   }
 
