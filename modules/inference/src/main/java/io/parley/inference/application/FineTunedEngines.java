@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,8 @@ public final class FineTunedEngines implements AutoCloseable {
   private final AdapterPolicy policy;
   private final LongSupplier nanos;
   private final ScheduledExecutorService sweeper;
+  private final ExecutorService worker =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("adapter-load-", 0).factory());
 
   private record Key(String organization, String model) {}
 
@@ -120,41 +123,112 @@ public final class FineTunedEngines implements AutoCloseable {
   }
 
   /**
-   * Starts a generation of the fine-tuned model {@code model} for {@code organization}.
+   * Starts a generation of the fine-tuned model {@code model} for {@code organization}. When the
+   * registry's answer is fresh and the adapter is loaded, the generation is queued at once, as for
+   * a base model; otherwise the look-up, the fetch and the load happen on a worker thread (never on
+   * the caller's, which may be a transport thread), and their failures reach {@code sink}.
    *
-   * @throws ModelNotFoundException when the organization has no such model
-   * @throws InferenceException as {@link TextEngine#generate} does, or {@link
-   *     EngineFailureException} when the registry cannot be asked or the adapter cannot be loaded
+   * @throws InferenceException as {@link TextEngine#generate} does when the generation is queued at
+   *     once; otherwise {@link ModelNotFoundException} when the organization has no such model, and
+   *     {@link EngineFailureException} when the registry cannot be asked or the adapter cannot be
+   *     loaded, reach {@link GenerationSink#onError}
    */
   public Generation generate(
       String organization, String model, GenerationRequest request, GenerationSink sink) {
     if (closed) {
       throw new EngineFailureException("fine-tuned models are no longer served");
     }
+    Optional<Generation> started = startIfReady(organization, model, request, sink);
+    if (started.isPresent()) {
+      return started.get();
+    }
+    var pending = new PendingGeneration();
+    worker.execute(
+        () -> {
+          try {
+            pending.started(generateLoading(organization, model, request, sink));
+          } catch (InferenceException e) {
+            sink.onError(e);
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "fine-tuned generation failed", e);
+            sink.onError(new EngineFailureException(e.toString(), e));
+          }
+        });
+    return pending;
+  }
+
+  /** The generation queued at once when the look-up is fresh and the adapter loaded. */
+  private Optional<Generation> startIfReady(
+      String organization, String model, GenerationRequest request, GenerationSink sink) {
+    Lookup cached = lookups.get(new Key(organization, model));
+    if (cached == null || nanos.getAsLong() - cached.expiresAt() >= 0) {
+      return Optional.empty();
+    }
+    CompletableFuture<Loaded> future = loaded.get(key(cached.model()));
+    if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    return start(future.join(), request, sink);
+  }
+
+  /** Looks the model up, loads its adapter if needed, and queues the generation. */
+  private Generation generateLoading(
+      String organization, String model, GenerationRequest request, GenerationSink sink) {
     FineTunedModel found = lookup(organization, model);
     TextEngine base =
         baseEngines.apply(found.baseModel()).orElseThrow(() -> new ModelNotFoundException(model));
-    for (int attempt = 0; ; attempt++) {
-      Loaded entry = load(found, base);
-      synchronized (entry) {
-        if (entry.unloaded) {
-          if (attempt < 3) {
-            continue; // unloaded between load and use: load it again
-          }
-          throw new EngineFailureException("the adapter of " + model + " could not be kept loaded");
-        }
-        entry.users++;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Optional<Generation> started = start(load(found, base), request, sink);
+      if (started.isPresent()) {
+        return started.get();
       }
-      try {
-        return entry.engine.generate(request, sink);
-      } finally {
-        synchronized (entry) {
-          entry.users--;
-          entry.lastUsed = nanos.getAsLong();
-        }
-        enforceLimits();
+      // unloaded between load and use: load it again
+    }
+    throw new EngineFailureException("the adapter of " + model + " could not be kept loaded");
+  }
+
+  /** Queues the generation on a loaded adapter; empty when it was unloaded meanwhile. */
+  private Optional<Generation> start(Loaded entry, GenerationRequest request, GenerationSink sink) {
+    synchronized (entry) {
+      if (entry.unloaded) {
+        return Optional.empty();
+      }
+      entry.users++;
+    }
+    try {
+      return Optional.of(entry.engine.generate(request, sink));
+    } finally {
+      synchronized (entry) {
+        entry.users--;
+        entry.lastUsed = nanos.getAsLong();
+      }
+      enforceLimits();
+    }
+  }
+
+  /** A generation whose adapter is still being looked up or loaded. */
+  private static final class PendingGeneration implements Generation {
+    private Generation running; // guarded by this
+    private boolean cancelled; // guarded by this
+
+    synchronized void started(Generation generation) {
+      running = generation;
+      if (cancelled) {
+        generation.cancel();
       }
     }
+
+    @Override
+    public synchronized void cancel() {
+      cancelled = true;
+      if (running != null) {
+        running.cancel();
+      }
+    }
+  }
+
+  private static String key(FineTunedModel model) {
+    return model.adapterSha256() + "@" + model.baseModel();
   }
 
   /** Unloads adapters idle for longer than the policy allows (also done periodically). */
@@ -193,7 +267,7 @@ public final class FineTunedEngines implements AutoCloseable {
   }
 
   private Loaded load(FineTunedModel model, TextEngine base) {
-    String key = model.adapterSha256() + "@" + model.baseModel();
+    String key = key(model);
     CompletableFuture<Loaded> mine = new CompletableFuture<>();
     CompletableFuture<Loaded> existing = loaded.putIfAbsent(key, mine);
     if (existing != null) {
@@ -341,6 +415,7 @@ public final class FineTunedEngines implements AutoCloseable {
   public void close() {
     closed = true;
     sweeper.shutdownNow();
+    worker.shutdownNow();
     for (Loaded entry : loadedEntries()) {
       synchronized (entry) {
         entry.unloaded = true;

@@ -225,6 +225,33 @@ class FineTunedEnginesTest {
         .isInstanceOf(ModelNotFoundException.class);
   }
 
+  @Test
+  void baseRequestsBesideAdapterRequests_keepTheirGreedyAnswers() {
+    registry.register(MODEL, "org-a", BASE, adapter);
+    var engines = engines(4, 1 << 20);
+    String baseText = run(base, "org-a");
+    String tuned = run(engines, "org-a", MODEL);
+
+    for (int round = 0; round < 3; round++) {
+      var baseSinks = new java.util.ArrayList<Sink>();
+      var tunedSinks = new java.util.ArrayList<Sink>();
+      for (int i = 0; i < 6; i++) {
+        var b = new Sink();
+        base.generate(greedy("org-a"), b);
+        baseSinks.add(b);
+        var t = new Sink();
+        engines.generate("org-a", MODEL, greedy("org-a"), t);
+        tunedSinks.add(t);
+      }
+      for (var sink : baseSinks) {
+        assertThat(sink.await()).isEqualTo(baseText);
+      }
+      for (var sink : tunedSinks) {
+        assertThat(sink.await()).isEqualTo(tuned);
+      }
+    }
+  }
+
   private static GenerationRequest greedy(String organization) {
     return new GenerationRequest(
         "test",
@@ -280,6 +307,11 @@ class FineTunedEnginesTest {
     String await() {
       try {
         return done.get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof InferenceException error) {
+          throw error;
+        }
+        throw new AssertionError(e);
       } catch (Exception e) {
         throw new AssertionError(e);
       }
