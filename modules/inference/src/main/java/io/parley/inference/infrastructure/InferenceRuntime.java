@@ -54,6 +54,10 @@ public class InferenceRuntime {
                     settings.adapters()))
             : Optional.empty();
     registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings), fineTuning);
+    if (fineTuning.isPresent()) {
+      // Connect (mutual TLS handshake included) now rather than on the first fine-tuned request.
+      filesChannel.get().getState(true);
+    }
     server =
         new GrpcServerRunner(
             settings.grpcHost(),

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The fine-tuned model registry of the files service over gRPC ({@code
  * parley.finetuning.v1.FineTuningService}: {@code GetFineTunedModel}, {@code GetAdapterContent}),
- * each call with a deadline.
+ * each call with a deadline, waiting for the connection within it (a registry that is restarting
+ * delays fine-tuned requests rather than failing them at once).
  */
 public final class GrpcFineTunedModelSource implements FineTunedModelSource {
 
@@ -33,7 +34,7 @@ public final class GrpcFineTunedModelSource implements FineTunedModelSource {
 
   public GrpcFineTunedModelSource(
       ManagedChannel channel, Duration lookupDeadline, Duration downloadDeadline) {
-    this.stub = FineTuningServiceGrpc.newBlockingStub(channel);
+    this.stub = FineTuningServiceGrpc.newBlockingStub(channel).withWaitForReady();
     this.lookupDeadline = lookupDeadline;
     this.downloadDeadline = downloadDeadline;
   }
