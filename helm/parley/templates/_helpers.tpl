@@ -250,6 +250,10 @@ PARLEY_INFERENCE_MODEL_{{ $envId }}_SHA256: {{ $model.sha256 | lower | quote }}
 {{- end }}
 {{- end }}
 PARLEY_INFERENCE_CACHE_DIR: {{ $models.cache.mountPath | quote }}
+{{- if include "parley.enabled" (dict "root" $root "name" "files") }}
+{{- /* Fine-tuned models: inference asks the files service's registry and fetches adapters. */}}
+PARLEY_FILES_TARGET: {{ include "parley.grpcTarget" (dict "root" $root "name" "files") | quote }}
+{{- end }}
 {{- if gt (int $models.threads) 0 }}
 PARLEY_INFERENCE_THREADS: {{ $models.threads | int | quote }}
 {{- end }}

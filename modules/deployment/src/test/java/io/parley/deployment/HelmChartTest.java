@@ -545,6 +545,8 @@ class HelmChartTest {
     assertThat(rendered.configMap("parley-gateway").getData())
         .containsEntry("PARLEY_FILES_TARGET", "dns:///parley-files:9090")
         .containsEntry("PARLEY_FILES_MAX_UPLOAD_BYTES", "536870912");
+    assertThat(rendered.configMap("parley-inference").getData())
+        .containsEntry("PARLEY_FILES_TARGET", "dns:///parley-files:9090");
     assertThat(rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec().getVolumes())
         .noneMatch(v -> v.getName().equals("file-store"));
   }

@@ -422,6 +422,10 @@ class KubernetesManifestsTest {
     assertThat(patch.getData())
         .containsEntry("PARLEY_FILES_TARGET", "dns:///parley-files:9090")
         .containsEntry("PARLEY_FILES_MAX_UPLOAD_BYTES", "536870912");
+    ConfigMap inferencePatch =
+        (ConfigMap) parse(dir.resolve("inference-files-target.yaml")).getFirst();
+    assertThat(inferencePatch.getData())
+        .containsEntry("PARLEY_FILES_TARGET", "dns:///parley-files:9090");
     Chart.Rendered chart =
         Chart.render(Chart.Options.defaults().set("services.files.enabled", "true"));
     assertThat(get(all, ConfigMap.class, "parley-files").getData().keySet())

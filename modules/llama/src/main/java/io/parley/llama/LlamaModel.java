@@ -78,6 +78,20 @@ public final class LlamaModel implements AutoCloseable {
   private final java.util.Set<LlamaAdapter> adapters =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** The model whose weights this context uses, or {@code null} when this object owns them. */
+  private final LlamaModel owner;
+
+  /**
+   * Held by {@link #decode()} of every context over these weights: llama.cpp b4916 (as bundled)
+   * computes wrong logits when two contexts of one model decode at the same time, so they take
+   * turns (one context decoding alone never waits).
+   */
+  private final java.util.concurrent.locks.ReentrantLock decodeLock;
+
+  /** Contexts made with {@link #newContext} and not closed yet. */
+  private final java.util.Set<LlamaModel> views =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private LlamaModel(
       LlamaLibrary lib,
       Path path,
@@ -125,7 +139,92 @@ public final class LlamaModel implements AutoCloseable {
     addsSpacePrefix = probe.length > 0 && pieces[probe[0]].length > 0 && pieces[probe[0]][0] == ' ';
 
     ctxPerSlot = ctxPerSlotCap > 0 ? Math.min(ctxPerSlotCap, nCtxTrain) : nCtxTrain;
+    this.owner = null;
+    this.decodeLock = new java.util.concurrent.locks.ReentrantLock();
     if (nSeqMax > 0) {
+      Context c;
+      try {
+        c =
+            Context.create(
+                lib, arena, model, ctxPerSlot, nSeqMax, batchCapacity, threads, f32KvCache);
+      } catch (Throwable t) {
+        lib.modelFree.invokeExact(model);
+        throw t;
+      }
+      context = c.context;
+      nCtx = c.nCtx;
+      this.batchCapacity = batchCapacity;
+      batch = c.batch;
+      batchTokens = c.tokens;
+      batchPos = c.pos;
+      batchNSeqId = c.nSeqId;
+      batchLogits = c.logits;
+      batchSeqIds = c.seqIds;
+    } else {
+      context = MemorySegment.NULL;
+      batch = MemorySegment.NULL;
+      this.nCtx = 0;
+      this.batchCapacity = 0;
+      batchTokens = batchPos = batchNSeqId = batchLogits = MemorySegment.NULL;
+      batchSeqIds = new MemorySegment[0];
+    }
+  }
+
+  /** A second context over the weights of {@code owner}: see {@link #newContext}. */
+  private LlamaModel(LlamaModel owner, int nSeqMax, int batchCapacity, int threads)
+      throws Throwable {
+    this.lib = owner.lib;
+    this.owner = owner;
+    this.decodeLock = owner.decodeLock;
+    this.model = owner.model;
+    this.vocab = owner.vocab;
+    this.vocabSize = owner.vocabSize;
+    this.nCtxTrain = owner.nCtxTrain;
+    this.bos = owner.bos;
+    this.addBos = owner.addBos;
+    this.fimPre = owner.fimPre;
+    this.fimSuf = owner.fimSuf;
+    this.fimMid = owner.fimMid;
+    this.chatTemplate = owner.chatTemplate;
+    this.pieces = owner.pieces;
+    this.pieceTexts = owner.pieceTexts;
+    this.eog = owner.eog;
+    this.addsSpacePrefix = owner.addsSpacePrefix;
+    this.ctxPerSlot = owner.ctxPerSlot;
+    Context c =
+        Context.create(lib, arena, model, ctxPerSlot, nSeqMax, batchCapacity, threads, false);
+    context = c.context;
+    nCtx = c.nCtx;
+    this.batchCapacity = batchCapacity;
+    batch = c.batch;
+    batchTokens = c.tokens;
+    batchPos = c.pos;
+    batchNSeqId = c.nSeqId;
+    batchLogits = c.logits;
+    batchSeqIds = c.seqIds;
+  }
+
+  /** A llama.cpp context and its batch. */
+  private record Context(
+      MemorySegment context,
+      int nCtx,
+      MemorySegment batch,
+      MemorySegment tokens,
+      MemorySegment pos,
+      MemorySegment nSeqId,
+      MemorySegment logits,
+      MemorySegment[] seqIds) {
+
+    static Context create(
+        LlamaLibrary lib,
+        Arena arena,
+        MemorySegment model,
+        int ctxPerSlot,
+        int nSeqMax,
+        int batchCapacity,
+        int threads,
+        boolean f32KvCache)
+        throws Throwable {
       int nCtx = ctxPerSlot * nSeqMax;
       MemorySegment cparams = lib.contextDefaultParams(arena);
       LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "n_ctx", nCtx);
@@ -142,39 +241,64 @@ public final class LlamaModel implements AutoCloseable {
         LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "type_k", 0); // GGML_TYPE_F32
         LlamaLayouts.setInt(cparams, LlamaLayouts.CONTEXT_PARAMS, "type_v", 0);
       }
-      context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
+      MemorySegment context = (MemorySegment) lib.initFromModel.invokeExact(model, cparams);
       if (context.equals(MemorySegment.NULL)) {
-        lib.modelFree.invokeExact(model);
         throw new LlamaException("llama.cpp could not create a context of " + nCtx + " tokens");
       }
-      this.nCtx = (int) lib.nCtx.invokeExact(context);
-      this.batchCapacity = batchCapacity;
-      batch =
+      int actual = (int) lib.nCtx.invokeExact(context);
+      MemorySegment batch =
           (MemorySegment) lib.batchInit.invokeExact((SegmentAllocator) arena, batchCapacity, 0, 1);
-      batchTokens =
+      MemorySegment tokens =
           LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "token")
               .reinterpret(4L * batchCapacity);
-      batchPos =
+      MemorySegment pos =
           LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "pos").reinterpret(4L * batchCapacity);
-      batchNSeqId =
+      MemorySegment nSeqId =
           LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "n_seq_id")
               .reinterpret(4L * batchCapacity);
-      batchLogits =
+      MemorySegment logits =
           LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "logits").reinterpret(batchCapacity);
-      MemorySegment seqIds =
+      MemorySegment seqIdsSeg =
           LlamaLayouts.getAddress(batch, LlamaLayouts.BATCH, "seq_id")
               .reinterpret(ADDRESS.byteSize() * batchCapacity);
-      batchSeqIds = new MemorySegment[batchCapacity];
+      MemorySegment[] seqIds = new MemorySegment[batchCapacity];
       for (int i = 0; i < batchCapacity; i++) {
-        batchSeqIds[i] = seqIds.getAtIndex(ADDRESS, i).reinterpret(4);
+        seqIds[i] = seqIdsSeg.getAtIndex(ADDRESS, i).reinterpret(4);
       }
-    } else {
-      context = MemorySegment.NULL;
-      batch = MemorySegment.NULL;
-      this.nCtx = 0;
-      this.batchCapacity = 0;
-      batchTokens = batchPos = batchNSeqId = batchLogits = MemorySegment.NULL;
-      batchSeqIds = new MemorySegment[0];
+      return new Context(context, actual, batch, tokens, pos, nSeqId, logits, seqIds);
+    }
+  }
+
+  /**
+   * A second llama.cpp context (with its own KV cache and batch) over this model's weights, which
+   * are not copied: for sequences that must not share a batch with this context's, such as those of
+   * a LoRA adapter ({@link #setAdapter} on the new context). The new context shares the vocabulary;
+   * {@link #loadAdapter} on it loads the adapter for this model. Close it before this model;
+   * closing this model closes the contexts still open, which must then be idle.
+   *
+   * @param nSeqMax parallel sequences of the new context, each of {@link #ctxPerSlot} tokens
+   * @param batchCapacity tokens per decode step
+   * @param threads CPU threads for decoding
+   */
+  public LlamaModel newContext(int nSeqMax, int batchCapacity, int threads) {
+    if (owner != null) {
+      return owner.newContext(nSeqMax, batchCapacity, threads);
+    }
+    if (nSeqMax < 1 || batchCapacity < nSeqMax || threads < 1) {
+      throw new LlamaException(
+          "a context needs 1+ sequences, a batch of at least that many tokens and 1+ threads");
+    }
+    Lock read = readLock();
+    try {
+      LlamaModel view = new LlamaModel(this, nSeqMax, batchCapacity, threads);
+      views.add(view);
+      return view;
+    } catch (LlamaException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new LlamaException("cannot create a context: " + t, t);
+    } finally {
+      read.unlock();
     }
   }
 
@@ -291,6 +415,9 @@ public final class LlamaModel implements AutoCloseable {
    * @throws LlamaException when llama.cpp refuses the file (it logs why)
    */
   public LlamaAdapter loadAdapter(Path adapterPath) {
+    if (owner != null) {
+      return owner.loadAdapter(adapterPath);
+    }
     Lock read = readLock();
     try (Arena local = Arena.ofConfined()) {
       MemorySegment handle =
@@ -586,10 +713,13 @@ public final class LlamaModel implements AutoCloseable {
    */
   public int decode() {
     LlamaLayouts.setInt(batch, LlamaLayouts.BATCH, "n_tokens", batchSize);
+    decodeLock.lock();
     try {
       return (int) lib.decode.invokeExact(context, batch);
     } catch (Throwable t) {
       throw LlamaLibrary.rethrow("llama_decode", t);
+    } finally {
+      decodeLock.unlock();
     }
   }
 
@@ -637,6 +767,9 @@ public final class LlamaModel implements AutoCloseable {
 
   @Override
   public void close() {
+    for (LlamaModel view : List.copyOf(views)) {
+      view.close();
+    }
     guard.writeLock().lock();
     try {
       if (closed) {
@@ -650,6 +783,18 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private void freeNative() {
+    if (owner != null) {
+      try {
+        lib.batchFree.invokeExact(batch);
+        lib.free.invokeExact(context);
+      } catch (Throwable t) {
+        throw LlamaLibrary.rethrow("llama_free", t);
+      } finally {
+        owner.views.remove(this);
+        arena.close();
+      }
+      return;
+    }
     try {
       if (!context.equals(MemorySegment.NULL) && !adapters.isEmpty()) {
         lib.clearAdapterLora.invokeExact(context);

@@ -1,6 +1,10 @@
 package io.parley.gateway.application;
 
+import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ModelInfo;
+import io.parley.gateway.domain.ModelNotFoundException;
+import io.parley.gateway.domain.PermissionDeniedException;
+import io.parley.gateway.domain.Role;
 import io.parley.gateway.infrastructure.EmbeddingsClient;
 import io.parley.gateway.infrastructure.InferenceClient;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,9 +16,10 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The models a caller may use: the inference service's, then the embeddings service's. The
- * embedding models are an addition: when no embeddings service is configured, or it cannot be
- * reached, the inference models are still listed (the failure is logged).
+ * The models a caller may use: the inference service's, then the embeddings service's, then the
+ * caller's organization's fine-tuned models (from the files service's registry). The embedding and
+ * fine-tuned models are additions: when their service is not configured, or cannot be reached, the
+ * inference models are still listed (the failure is logged).
  */
 @ApplicationScoped
 public class ModelCatalog {
@@ -23,6 +28,7 @@ public class ModelCatalog {
 
   private InferenceClient inference;
   private EmbeddingsClient embeddings;
+  private FineTunedModels fineTuned;
 
   /** For CDI proxies. */
   protected ModelCatalog() {}
@@ -36,10 +42,77 @@ public class ModelCatalog {
    * @param inference the inference service
    * @param embeddings the embeddings service, or {@code null} for none
    */
-  @Inject
   public ModelCatalog(InferenceClient inference, EmbeddingsClient embeddings) {
+    this(inference, embeddings, FineTunedModels.none());
+  }
+
+  /**
+   * @param inference the inference service
+   * @param embeddings the embeddings service, or {@code null} for none
+   * @param fineTuned the fine-tuned model registry
+   */
+  @Inject
+  public ModelCatalog(
+      InferenceClient inference, EmbeddingsClient embeddings, FineTunedModels fineTuned) {
     this.inference = inference;
     this.embeddings = embeddings;
+    this.fineTuned = fineTuned;
+  }
+
+  /** Every model served now to {@code organization}: the base models and its fine-tuned ones. */
+  public List<ModelInfo> list(String organization) {
+    var models = new ArrayList<>(list());
+    if (fineTuned.enabled()) {
+      try {
+        models.addAll(fineTuned.list(organization));
+      } catch (RuntimeException e) {
+        LOG.warning(() -> "Fine-tuned models not listed: " + e);
+      }
+    }
+    return models;
+  }
+
+  /**
+   * One model {@code organization} may use.
+   *
+   * @throws ModelNotFoundException when it is not served, or is another organization's
+   */
+  public ModelInfo get(String organization, String id) {
+    if (fineTuned.enabled() && FineTunedModels.looksFineTuned(id)) {
+      Optional<ModelInfo> found = fineTuned.find(organization, id);
+      if (found.isPresent()) {
+        return found.get();
+      }
+    }
+    return get(id);
+  }
+
+  /**
+   * Deletes a fine-tuned model of the caller's organization (owners only).
+   *
+   * @throws PermissionDeniedException for a reader, or for a model that is not fine-tuned (a base
+   *     model belongs to the platform)
+   * @throws ModelNotFoundException when the organization has no such model
+   */
+  public void delete(Caller caller, String id) {
+    caller.require(Role.OWNER);
+    if (fineTuned.enabled()
+        && FineTunedModels.looksFineTuned(id)
+        && fineTuned.delete(caller.organization(), id)) {
+      return;
+    }
+    ModelInfo served;
+    try {
+      served = get(id);
+    } catch (ModelNotFoundException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ModelNotFoundException(id);
+    }
+    throw new PermissionDeniedException(
+        "You cannot delete the model `"
+            + served.id()
+            + "`: only your organization's fine-tuned models can be deleted.");
   }
 
   /** Every model served now. */

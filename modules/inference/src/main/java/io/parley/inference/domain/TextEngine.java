@@ -39,6 +39,14 @@ public interface TextEngine extends AutoCloseable {
    */
   Generation generate(GenerationRequest request, GenerationSink sink);
 
+  /**
+   * Whether no generation is queued or running, so closing the engine would fail none; engines that
+   * cannot tell say {@code false}.
+   */
+  default boolean idle() {
+    return false;
+  }
+
   /** Stops the engine; running generations fail with {@link EngineFailureException}. */
   @Override
   void close();

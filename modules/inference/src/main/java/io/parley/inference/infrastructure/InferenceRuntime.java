@@ -1,5 +1,6 @@
 package io.parley.inference.infrastructure;
 
+import io.grpc.ManagedChannel;
 import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.GrpcServerRunner;
 import io.parley.common.grpc.security.GrpcSecurity;
@@ -9,14 +10,20 @@ import io.parley.inference.api.grpc.InferenceCallers;
 import io.parley.inference.api.grpc.InferenceGrpcService;
 import io.parley.inference.application.ModelRegistry;
 import io.parley.inference.infrastructure.config.InferenceSettings;
+import io.parley.inference.infrastructure.files.Files;
+import io.parley.inference.infrastructure.files.FilesChannelProducer;
+import io.parley.inference.infrastructure.files.GrpcFineTunedModelSource;
+import io.parley.inference.infrastructure.llama.LlamaAdapterLoader;
 import io.parley.llama.LlamaLibrary;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.microprofile.config.Config;
 
 /**
@@ -29,6 +36,10 @@ public class InferenceRuntime {
   private static final System.Logger LOG = System.getLogger(InferenceRuntime.class.getName());
 
   @Inject Config config;
+
+  @Inject FilesChannelProducer files;
+
+  @Inject @Files Instance<ManagedChannel> filesChannel;
 
   private ModelRegistry registry;
   private GrpcServerRunner server;
@@ -46,7 +57,22 @@ public class InferenceRuntime {
         settings.threads(),
         LlamaLibrary.describe(settings.threadWait()),
         eventLoops);
-    registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings));
+    Optional<ModelRegistry.FineTuning> fineTuning =
+        files.configured()
+            ? Optional.of(
+                new ModelRegistry.FineTuning(
+                    new GrpcFineTunedModelSource(
+                        filesChannel.get(),
+                        settings.registryDeadline(),
+                        settings.adapterFetchDeadline()),
+                    new LlamaAdapterLoader(settings.adapters().slots()),
+                    settings.adapters()))
+            : Optional.empty();
+    registry = new ModelRegistry(settings.models(), new EngineModelLoader(settings), fineTuning);
+    if (fineTuning.isPresent()) {
+      // Connect (mutual TLS handshake included) now rather than on the first fine-tuned request.
+      filesChannel.get().getState(true);
+    }
     server =
         new GrpcServerRunner(
             settings.grpcHost(),

@@ -98,8 +98,12 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
     var generation = new AtomicReference<Generation>();
     call.setOnCancelHandler(() -> cancel(generation));
     try {
-      var engine = registry.engine(request.getModel());
-      generation.set(engine.generate(ProtoMapping.request(request), new CollectingSink(call)));
+      generation.set(
+          registry.generate(
+              request.getModel(),
+              request.getOrganization(),
+              ProtoMapping.request(request),
+              new CollectingSink(call)));
       if (call.isCancelled()) {
         cancel(generation);
       }
@@ -163,12 +167,16 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
       ServerCallStreamObserver<GenerateChunk> call,
       AtomicReference<Generation> generation) {
     try {
-      var engine = registry.engine(request.getModel());
       var domainRequest = ProtoMapping.request(request);
       if (domainRequest.bestOf() > domainRequest.n()) {
         throw InferenceErrors.invalid("best_of cannot be used when streaming.", "best_of");
       }
-      generation.set(engine.generate(domainRequest, new StreamingSink(call)));
+      generation.set(
+          registry.generate(
+              request.getModel(),
+              request.getOrganization(),
+              domainRequest,
+              new StreamingSink(call)));
       if (call.isCancelled()) {
         cancel(generation);
       }

@@ -1,6 +1,7 @@
 package io.parley.inference.infrastructure.config;
 
 import io.parley.common.runtime.HostResources;
+import io.parley.inference.application.AdapterPolicy;
 import io.parley.inference.application.ModelSpec;
 import io.parley.llama.LlamaLibrary;
 import java.net.URI;
@@ -31,6 +32,9 @@ import org.eclipse.microprofile.config.Config;
  * @param cacheDir where downloaded models are kept
  * @param libraryPath the llama.cpp library to use instead of the bundled one
  * @param remoteTimeout longest a remote generation may take
+ * @param adapters how fine-tuned models (LoRA adapters) are fetched and kept
+ * @param registryDeadline deadline of a look-up in the fine-tuned model registry
+ * @param adapterFetchDeadline deadline of an adapter's download
  */
 public record InferenceSettings(
     String grpcHost,
@@ -45,7 +49,10 @@ public record InferenceSettings(
     Duration maxQueueWait,
     Path cacheDir,
     Optional<Path> libraryPath,
-    Duration remoteTimeout) {
+    Duration remoteTimeout,
+    AdapterPolicy adapters,
+    Duration registryDeadline,
+    Duration adapterFetchDeadline) {
 
   /** How idle llama.cpp threads wait, from {@link #spinWait()}. */
   public LlamaLibrary.ThreadWait threadWait() {
@@ -79,6 +86,35 @@ public record InferenceSettings(
     int threads = config.getOptionalValue("parley.inference.threads", Integer.class).orElse(0);
     var spinWait =
         config.getOptionalValue("parley.inference.spin-wait", String.class).orElse("auto").trim();
+    Path cacheDir =
+        Path.of(
+            config
+                .getOptionalValue("parley.inference.cache-dir", String.class)
+                .orElse(System.getProperty("java.io.tmpdir") + "/parley-models"));
+    var adapters =
+        new AdapterPolicy(
+            config
+                .getOptionalValue("parley.inference.adapters.cache-dir", String.class)
+                .map(Path::of)
+                .orElse(cacheDir.resolve("adapters")),
+            config
+                .getOptionalValue("parley.inference.adapters.max-bytes", Long.class)
+                .orElse(256L << 20),
+            config
+                .getOptionalValue("parley.inference.adapters.max-loaded", Integer.class)
+                .orElse(8),
+            config
+                .getOptionalValue("parley.inference.adapters.max-loaded-bytes", Long.class)
+                .orElse(1L << 30),
+            Duration.ofMillis(
+                config
+                    .getOptionalValue("parley.inference.adapters.idle-ms", Long.class)
+                    .orElse(600_000L)),
+            Duration.ofMillis(
+                config
+                    .getOptionalValue("parley.inference.adapters.lookup-ttl-ms", Long.class)
+                    .orElse(5_000L)),
+            config.getOptionalValue("parley.inference.adapters.slots", Integer.class).orElse(2));
     return new InferenceSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9090),
@@ -93,12 +129,16 @@ public record InferenceSettings(
             config
                 .getOptionalValue("parley.inference.max-queue-wait-ms", Long.class)
                 .orElse(30_000L)),
-        Path.of(
-            config
-                .getOptionalValue("parley.inference.cache-dir", String.class)
-                .orElse(System.getProperty("java.io.tmpdir") + "/parley-models")),
+        cacheDir,
         config.getOptionalValue("parley.inference.library", String.class).map(Path::of),
         Duration.ofSeconds(
-            config.getOptionalValue("parley.inference.remote-timeout-s", Long.class).orElse(600L)));
+            config.getOptionalValue("parley.inference.remote-timeout-s", Long.class).orElse(600L)),
+        adapters,
+        Duration.ofMillis(
+            config.getOptionalValue("parley.files.deadline-ms", Long.class).orElse(10_000L)),
+        Duration.ofMillis(
+            config
+                .getOptionalValue("parley.inference.adapters.fetch-deadline-ms", Long.class)
+                .orElse(120_000L)));
   }
 }

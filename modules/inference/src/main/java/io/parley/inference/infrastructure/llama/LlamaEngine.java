@@ -17,6 +17,7 @@ import io.parley.inference.domain.TokenLogprob;
 import io.parley.inference.domain.TopLogprob;
 import io.parley.inference.domain.Usage;
 import io.parley.llama.ChatTurn;
+import io.parley.llama.LlamaAdapter;
 import io.parley.llama.LlamaException;
 import io.parley.llama.LlamaLibrary;
 import io.parley.llama.LlamaModel;
@@ -96,6 +97,7 @@ public final class LlamaEngine implements TextEngine {
 
   private final LlamaEngineConfig config;
   private final LlamaModel model;
+  private final LlamaAdapter adapter; // freed after the model's context; null for a base model
   private final ModelInfo info;
   private final int slots;
   private final int ctxPerSlot;
@@ -108,6 +110,8 @@ public final class LlamaEngine implements TextEngine {
 
   // owned by the decode thread
   private final List<Job> active = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger running =
+      new java.util.concurrent.atomic.AtomicInteger(); // size of active, readable by any thread
   private final boolean[] slotFree;
   private int freeSlots;
   private final float[] logits;
@@ -122,9 +126,10 @@ public final class LlamaEngine implements TextEngine {
   private volatile int maxGeneratingPerStep;
   private final EngineMeters meters;
 
-  private LlamaEngine(LlamaEngineConfig config, LlamaModel model) {
+  private LlamaEngine(LlamaEngineConfig config, LlamaModel model, LlamaAdapter adapter) {
     this.config = config;
     this.model = model;
+    this.adapter = adapter;
     this.slots = config.slots();
     this.ctxPerSlot = model.ctxPerSlot;
     long created;
@@ -184,7 +189,7 @@ public final class LlamaEngine implements TextEngine {
     }
     LlamaEngine engine;
     try {
-      engine = new LlamaEngine(config, model);
+      engine = new LlamaEngine(config, model, null);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -199,6 +204,71 @@ public final class LlamaEngine implements TextEngine {
         engine.ctxPerSlot,
         model.vocabSize);
     return engine;
+  }
+
+  /**
+   * Starts an engine for a LoRA adapter over the weights of {@code base}: the adapter is loaded for
+   * the base model ({@code llama_adapter_lora_init}; the base weights are not copied) and applied
+   * ({@code llama_set_adapter_lora}) to a context of its own with {@code slots} sequences, decoded
+   * by a thread of its own, so its sequences never share a batch with the base model's or another
+   * adapter's. Closing the engine frees its context and the adapter; close it before {@code base}.
+   *
+   * @param modelId the id the engine reports
+   * @throws EngineFailureException when llama.cpp refuses the adapter or the context
+   */
+  public static LlamaEngine withAdapter(
+      LlamaEngine base, String modelId, java.nio.file.Path adapterPath, int slots) {
+    LlamaEngineConfig config =
+        new LlamaEngineConfig(
+            modelId,
+            base.config.modelPath(),
+            slots,
+            base.config.ctxPerSlot(),
+            base.config.threads(),
+            Math.max(base.config.batchSize(), slots),
+            base.config.queueCapacity(),
+            base.config.maxQueueWait(),
+            base.config.libraryPath());
+    base.ensureOpen();
+    LlamaModel context = null;
+    LlamaAdapter adapter = null;
+    LlamaEngine engine;
+    try {
+      adapter = base.model.loadAdapter(adapterPath);
+      context = base.model.newContext(config.slots(), config.batchSize(), config.threads());
+      context.setAdapter(adapter, 1f);
+      engine = new LlamaEngine(config, context, adapter);
+    } catch (LlamaException | EngineFailureException e) {
+      if (context != null) {
+        context.close();
+      }
+      if (adapter != null) {
+        adapter.close();
+      }
+      throw e instanceof EngineFailureException f
+          ? f
+          : new EngineFailureException(e.getMessage(), e);
+    }
+    engine.thread.start();
+    LOG.log(
+        System.Logger.Level.INFO,
+        "loaded adapter {0} over {1}: {2} slots x {3} tokens",
+        modelId,
+        base.config.modelId(),
+        engine.slots,
+        engine.ctxPerSlot);
+    return engine;
+  }
+
+  /** Whether no request is queued or running. */
+  @Override
+  public boolean idle() {
+    lock.lock();
+    try {
+      return closed || (queue.isEmpty() && running.get() == 0);
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -547,6 +617,9 @@ public final class LlamaEngine implements TextEngine {
     active.clear();
     meters.close();
     model.close();
+    if (adapter != null) {
+      adapter.close();
+    }
   }
 
   private void admit(Job job) {
@@ -562,6 +635,7 @@ public final class LlamaEngine implements TextEngine {
     }
     job.state = State.PREFILL;
     active.add(job);
+    running.incrementAndGet();
   }
 
   private record GenerationEntry(Job job, Seq seq, int batchIndex) {}
@@ -815,7 +889,9 @@ public final class LlamaEngine implements TextEngine {
       return;
     }
     job.done = true;
-    active.remove(job);
+    if (active.remove(job)) {
+      running.decrementAndGet();
+    }
     for (Seq seq : job.seqs) {
       releaseSlot(seq);
     }
@@ -856,6 +932,7 @@ public final class LlamaEngine implements TextEngine {
       call(job, () -> job.sink.onError(error));
     }
     active.clear();
+    running.set(0);
     try {
       model.kvClear();
     } catch (RuntimeException e) {
