@@ -203,6 +203,14 @@ PARLEY_TLS_CERT_FILE: "/etc/parley/tls/tls.crt"
 PARLEY_TLS_KEY_FILE: "/etc/parley/tls/tls.key"
 PARLEY_TLS_CA_FILE: "/etc/parley/tls/ca.crt"
 PARLEY_TLS_REFRESH_MS: {{ $root.Values.tls.refreshMs | int | quote }}
+{{- with $root.Values.tracing.otlpEndpoint }}
+{{- /* Traces leave the pod only when a collector is configured. */}}
+OTEL_TRACES_EXPORTER: "otlp"
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+OTEL_EXPORTER_OTLP_PROTOCOL: {{ $root.Values.tracing.protocol | quote }}
+OTEL_TRACES_SAMPLER: "parentbased_traceidratio"
+OTEL_TRACES_SAMPLER_ARG: {{ $root.Values.tracing.samplerRatio | toString | quote }}
+{{- end }}
 {{- if eq $name "gateway" }}
 {{- /* The gateway dials every enabled gRPC service: PARLEY_<SERVICE>_TARGET. */}}
 {{- range $other, $_ := $root.Values.services }}

@@ -27,6 +27,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,12 +141,16 @@ class HelmChartTest {
         .as("headless, so gRPC round_robin reaches every pod")
         .isEqualTo("None");
     assertThat(inferenceService.getSpec().getPorts())
-        .singleElement()
-        .satisfies(
+        .hasSize(2)
+        .satisfiesExactly(
             port -> {
               assertThat(port.getName()).isEqualTo("grpc");
               assertThat(port.getPort()).isEqualTo(9090);
               assertThat(port.getAppProtocol()).isEqualTo("grpc");
+            },
+            port -> {
+              assertThat(port.getName()).as("health and /metrics").isEqualTo("http");
+              assertThat(port.getPort()).isEqualTo(9080);
             });
 
     for (Service service : rendered.all(Service.class)) {
@@ -837,7 +843,13 @@ class HelmChartTest {
         "redis.url=redis://:secret@redis:6379",
         "database.type=mysql",
         "models.served.stories260k.url=https://example.org/m.gguf",
-        "fileStore.type=nfs"
+        "fileStore.type=nfs",
+        "metrics.prometheusRule.errorRatio=2",
+        "metrics.serviceMonitor.interval=often",
+        "metrics.dashboard.enable=true",
+        "tracing.otlpEndpoint=collector:4318",
+        "tracing.protocol=zipkin",
+        "defaults.autoscaling.targetQueueDepth=-1"
       })
   void schemaRejectsInvalidValues(String assignment) {
     String[] parts = assignment.split("=", 2);
@@ -1108,5 +1120,91 @@ class HelmChartTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  @Test
+  void defaultValuesExportNoSpansAndCreateNoMonitoringResources() {
+    Chart.Rendered rendered = Chart.render(Chart.Options.defaults());
+
+    assertThat(rendered.all(ServiceMonitor.class)).isEmpty();
+    assertThat(rendered.all(PrometheusRule.class)).isEmpty();
+    assertThat(rendered.all(ConfigMap.class))
+        .noneMatch(c -> c.getMetadata().getLabels().containsKey("grafana_dashboard"));
+    for (ConfigMap config : rendered.all(ConfigMap.class)) {
+      assertThat(config.getData().keySet()).noneMatch(k -> k.startsWith("OTEL_"));
+    }
+  }
+
+  @Test
+  void observabilityValues_scrapeEveryService_alert_drawADashboard_andScaleInferenceOnItsQueue()
+      throws IOException {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults().values(Chart.dir().resolve("ci/observability-values.yaml")));
+
+    List<ServiceMonitor> monitors = rendered.all(ServiceMonitor.class);
+    assertThat(monitors)
+        .extracting(m -> m.getMetadata().getName())
+        .containsExactlyInAnyOrderElementsOf(
+            rendered.all(Service.class).stream().map(s -> s.getMetadata().getName()).toList());
+    for (ServiceMonitor monitor : monitors) {
+      Service service = rendered.service(monitor.getMetadata().getName());
+      assertThat(service.getMetadata().getLabels())
+          .containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
+      assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+      assertThat(monitor.getSpec().getEndpoints())
+          .singleElement()
+          .satisfies(
+              endpoint -> {
+                assertThat(endpoint.getPath()).isEqualTo("/metrics");
+                assertThat(endpoint.getPort()).isEqualTo("http");
+                assertThat(service.getSpec().getPorts())
+                    .anyMatch(p -> p.getName().equals(endpoint.getPort()));
+              });
+    }
+
+    PrometheusRule rule = rendered.get(PrometheusRule.class, "parley");
+    var alerts = rule.getSpec().getGroups().getFirst().getRules();
+    assertThat(alerts)
+        .extracting(r -> r.getAlert())
+        .containsExactly(
+            "ParleyHighErrorRatio", "ParleySlowFirstToken", "ParleyInferenceQueueSaturated");
+    assertThat(alerts.get(0).getExpr().getStrVal())
+        .contains("parley_http_server_duration_seconds_count{namespace=\"parley\",status=\"5xx\"}")
+        .contains("> 0.02");
+    assertThat(alerts.get(1).getExpr().getStrVal())
+        .contains("histogram_quantile(0.99")
+        .contains("parley_gateway_time_to_first_token_seconds_bucket")
+        .contains("> 3");
+    assertThat(alerts.get(2).getExpr().getStrVal())
+        .contains("parley_inference_queue_depth")
+        .contains("parley_inference_slots_busy");
+
+    ConfigMap dashboard = rendered.configMap("parley-dashboard");
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    var json =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(dashboard.getData().get("parley.json"));
+    assertThat(json.path("uid").asText()).isEqualTo("parley-overview");
+    assertThat(json.path("panels").size()).isGreaterThanOrEqualTo(8);
+    assertThat(json.toString())
+        .contains("parley_inference_queue_depth")
+        .contains("parley_gateway_inter_token_latency_seconds_bucket");
+
+    HorizontalPodAutoscaler hpa = rendered.get(HorizontalPodAutoscaler.class, "parley-inference");
+    assertThat(hpa.getSpec().getMetrics())
+        .anySatisfy(
+            metric -> {
+              assertThat(metric.getType()).isEqualTo("Pods");
+              assertThat(metric.getPods().getMetric().getName())
+                  .isEqualTo("parley_inference_queue_depth");
+              assertThat(metric.getPods().getTarget().getAverageValue().toString()).isEqualTo("4");
+            });
+
+    assertThat(rendered.configMap("parley-inference").getData())
+        .containsEntry("OTEL_TRACES_EXPORTER", "otlp")
+        .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability:4318")
+        .containsEntry("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        .containsEntry("OTEL_TRACES_SAMPLER_ARG", "0.25");
   }
 }

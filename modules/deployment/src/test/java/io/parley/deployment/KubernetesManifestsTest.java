@@ -225,7 +225,26 @@ class KubernetesManifestsTest {
         .containsExactlyInAnyOrder(
             base().resolve("secret.example.yaml"),
             base().resolve("certificates.example.yaml"),
+            base().resolve("monitoring.example.yaml"),
             base().resolve("../files/files-certificate.example.yaml").normalize());
+  }
+
+  @Test
+  void monitoringExampleScrapesMetricsOnAPortEachServiceHas() {
+    List<HasMetadata> base = resources(base());
+    List<HasMetadata> monitors = parse(base().resolve("monitoring.example.yaml"));
+
+    assertThat(monitors).hasSize(2);
+    for (HasMetadata resource : monitors) {
+      var monitor = (io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor) resource;
+      Service service = get(base, Service.class, monitor.getMetadata().getName());
+      assertThat(service.getMetadata().getLabels())
+          .containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
+      var endpoint = monitor.getSpec().getEndpoints().getFirst();
+      assertThat(endpoint.getPath()).isEqualTo("/metrics");
+      assertThat(service.getSpec().getPorts())
+          .anyMatch(p -> p.getName().equals(endpoint.getPort()));
+    }
   }
 
   @Test

@@ -27,7 +27,7 @@ public final class GrpcClientTelemetry implements ClientInterceptor {
 
   static final String METER = "parley.grpc.client.duration";
 
-  private final MeterRegistry meters;
+  private final RpcMeters.Timers timers;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
 
@@ -36,7 +36,7 @@ public final class GrpcClientTelemetry implements ClientInterceptor {
    * @param openTelemetry creates the spans and writes the trace context
    */
   public GrpcClientTelemetry(MeterRegistry meters, OpenTelemetry openTelemetry) {
-    this.meters = meters;
+    this.timers = new RpcMeters.Timers(meters, METER, "gRPC calls made, by method and status code");
     this.tracer = openTelemetry.getTracer("io.parley.grpc.client");
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
   }
@@ -87,13 +87,7 @@ public final class GrpcClientTelemetry implements ClientInterceptor {
 
       private void finish(Status status) {
         if (done.compareAndSet(false, true)) {
-          RpcMeters.record(
-              meters,
-              METER,
-              "gRPC calls made, by method and status code",
-              name,
-              status,
-              System.nanoTime() - start);
+          timers.record(name, status, System.nanoTime() - start);
           RpcMeters.end(span, status);
         }
       }

@@ -27,7 +27,7 @@ public final class GrpcServerTelemetry implements ServerInterceptor {
 
   static final String METER = "parley.grpc.server.duration";
 
-  private final MeterRegistry meters;
+  private final RpcMeters.Timers timers;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
 
@@ -36,7 +36,8 @@ public final class GrpcServerTelemetry implements ServerInterceptor {
    * @param openTelemetry creates the spans and reads the trace context
    */
   public GrpcServerTelemetry(MeterRegistry meters, OpenTelemetry openTelemetry) {
-    this.meters = meters;
+    this.timers =
+        new RpcMeters.Timers(meters, METER, "gRPC calls served, by method and status code");
     this.tracer = openTelemetry.getTracer("io.parley.grpc.server");
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
   }
@@ -132,13 +133,7 @@ public final class GrpcServerTelemetry implements ServerInterceptor {
 
     void finish(Status status) {
       if (done.compareAndSet(false, true)) {
-        RpcMeters.record(
-            meters,
-            METER,
-            "gRPC calls served, by method and status code",
-            method,
-            status,
-            System.nanoTime() - startNanos);
+        timers.record(method, status, System.nanoTime() - startNanos);
         RpcMeters.end(span, status);
       }
     }

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** The latency buckets and the span outcome shared by the gRPC interceptors. */
 final class RpcMeters {
@@ -32,16 +34,42 @@ final class RpcMeters {
 
   private RpcMeters() {}
 
-  /** Records one finished call: a latency sample labelled with its method and status code. */
-  static void record(
-      MeterRegistry meters, String name, String help, String method, Status status, long nanos) {
-    Timer.builder(name)
-        .description(help)
-        .tag("method", method)
-        .tag("code", status.getCode().name())
-        .serviceLevelObjectives(LATENCY_BUCKETS)
-        .register(meters)
-        .record(Duration.ofNanos(nanos));
+  /**
+   * The latency histograms of one interceptor, one per method and status code, looked up without
+   * building a meter id on every call.
+   */
+  static final class Timers {
+    private static final Status.Code[] CODES = Status.Code.values();
+
+    private final MeterRegistry meters;
+    private final String name;
+    private final String help;
+    private final ConcurrentHashMap<String, Timer[]> byMethod = new ConcurrentHashMap<>();
+
+    Timers(MeterRegistry meters, String name, String help) {
+      this.meters = meters;
+      this.name = name;
+      this.help = help;
+    }
+
+    /** Records one finished call. */
+    void record(String method, Status status, long nanos) {
+      var timers = byMethod.computeIfAbsent(method, m -> new Timer[CODES.length]);
+      int code = status.getCode().ordinal();
+      var timer = timers[code];
+      if (timer == null) {
+        // A race registers the same meter twice, which returns the same timer.
+        timer =
+            Timer.builder(name)
+                .description(help)
+                .tag("method", method)
+                .tag("code", CODES[code].name())
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(meters);
+        timers[code] = timer;
+      }
+      timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Ends a call's span with its gRPC status; server-side failures mark it as an error. */

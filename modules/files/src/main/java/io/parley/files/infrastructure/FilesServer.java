@@ -7,6 +7,7 @@ import io.parley.files.application.FileService;
 import io.parley.files.domain.BlobStore;
 import io.parley.files.domain.FileUses;
 import io.parley.files.infrastructure.blob.DirectoryBlobStore;
+import io.parley.files.infrastructure.blob.MeteredBlobStore;
 import io.parley.files.infrastructure.blob.S3BlobStore;
 import io.parley.files.infrastructure.config.FilesSettings;
 import io.parley.files.infrastructure.jdbc.FilesDatabase;
@@ -28,7 +29,7 @@ public final class FilesServer implements AutoCloseable {
   private final GrpcServerRunner grpc;
 
   private FilesServer(FilesSettings settings, Clock clock) {
-    blobs = openStore(settings);
+    blobs = new MeteredBlobStore(openStore(settings), settings.store());
     database =
         FilesDatabase.open(
             settings.dbUrl(), settings.dbUser(), settings.dbPasswordFile(), settings.dbPoolSize());

@@ -8,6 +8,7 @@ import io.parley.usage.application.AccountService;
 import io.parley.usage.application.LedgerService;
 import io.parley.usage.application.NotificationSink;
 import io.parley.usage.application.UsageReports;
+import io.parley.usage.domain.LedgerRepository;
 import io.parley.usage.infrastructure.config.UsageSettings;
 import io.parley.usage.infrastructure.jdbc.JdbcAccountRepository;
 import io.parley.usage.infrastructure.jdbc.JdbcLedgerRepository;
@@ -40,7 +41,8 @@ public final class UsageServer implements AutoCloseable {
             settings.dbUrl(), settings.dbUser(), settings.dbPasswordFile(), settings.dbPoolSize());
     try {
       var accountRepository = new JdbcAccountRepository(database.jdbc(), settings.defaultLimits());
-      var ledgerRepository = new JdbcLedgerRepository(database.jdbc());
+      LedgerRepository ledgerRepository =
+          new TimedLedgerRepository(new JdbcLedgerRepository(database.jdbc()));
       NotificationSink sink =
           settings
               .softLimitWebhook()

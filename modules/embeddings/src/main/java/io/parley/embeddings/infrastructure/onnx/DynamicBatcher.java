@@ -44,6 +44,7 @@ public final class DynamicBatcher implements AutoCloseable {
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong sequences = new AtomicLong();
   private final Thread worker;
+  private final BatcherMeters meters;
   private volatile boolean closed;
   private Item carried;
   private int lastBatchRequests;
@@ -71,6 +72,7 @@ public final class DynamicBatcher implements AutoCloseable {
     this.maxBatchTokens = Math.max(1, maxBatchTokens);
     this.maxWaitNanos = maxWait.toNanos();
     this.capacity = new Semaphore(queueCapacity);
+    this.meters = new BatcherMeters(name, queue);
     this.worker =
         Thread.ofPlatform().name("parley-embed-batcher-" + name).daemon().start(this::run);
   }
@@ -128,6 +130,7 @@ public final class DynamicBatcher implements AutoCloseable {
         input.add(item.tokens);
       }
       float[][] vectors;
+      long started = System.nanoTime();
       try {
         vectors = encoder.encode(input);
       } catch (Exception | LinkageError e) {
@@ -138,6 +141,7 @@ public final class DynamicBatcher implements AutoCloseable {
         continue;
       }
       batches.incrementAndGet();
+      meters.batch(batch.size(), System.nanoTime() - started);
       sequences.addAndGet(batch.size());
       lastBatchRequests = (int) batch.stream().map(Item::owner).distinct().count();
       for (int i = 0; i < batch.size(); i++) {
@@ -212,6 +216,7 @@ public final class DynamicBatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     fail(new EngineFailureException("The model " + name + " is shut down.", null));
+    meters.close();
   }
 
   private record Item(long[] tokens, Pending owner, int slot, long queuedAt) {}

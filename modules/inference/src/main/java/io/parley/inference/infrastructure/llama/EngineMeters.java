@@ -47,6 +47,8 @@ final class EngineMeters implements AutoCloseable {
   private final DistributionSummary batchTokens;
   private final DistributionSummary batchSequences;
   private final Timer firstToken;
+  // Held here: the registry keeps only weak references to what function meters read.
+  private final Supplier<LlamaEngine.Stats> stats;
   private volatile int queued;
   private volatile int busy;
 
@@ -57,6 +59,7 @@ final class EngineMeters implements AutoCloseable {
    */
   EngineMeters(String model, int slots, Supplier<LlamaEngine.Stats> stats) {
     this.registry = Telemetry.get().meters();
+    this.stats = stats;
     var label = ModelLabel.of(model);
     add(
         Gauge.builder("parley.inference.queue.depth", this, m -> m.queued)
@@ -69,19 +72,19 @@ final class EngineMeters implements AutoCloseable {
             .tag("model", label)
             .register(registry));
     add(
-        Gauge.builder("parley.inference.slots", () -> slots)
+        Gauge.builder("parley.inference.slots", this, m -> slots)
             .description("Sequence slots of the model's context")
             .tag("model", label)
             .register(registry));
     add(
         FunctionCounter.builder(
-                "parley.inference.generated.tokens", stats, s -> s.get().generatedTokens())
+                "parley.inference.generated.tokens", this, m -> m.stats.get().generatedTokens())
             .description("Completion tokens sampled")
             .tag("model", label)
             .register(registry));
     add(
         FunctionCounter.builder(
-                "parley.inference.prompt.tokens", stats, s -> s.get().promptTokensEvaluated())
+                "parley.inference.prompt.tokens", this, m -> m.stats.get().promptTokensEvaluated())
             .description("Prompt tokens evaluated")
             .tag("model", label)
             .register(registry));
