@@ -28,12 +28,13 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 /**
  * Client of {@code parley.embeddings.v1.EmbeddingsService}. Every call has a deadline; failures
  * become the gateway's errors ({@link ServiceErrors}). Both calls are idempotent, so they are
- * retried on unavailability, bounded by a timeout and a bulkhead; a circuit breaker per method
- * opens when the service keeps failing (only unavailability and timeouts count), and while open
- * callers get 503 at once. Tunable with the MP Fault Tolerance config keys ({@code
- * io.parley.gateway.infrastructure.EmbeddingsClient/embed/Timeout/value}); the {@code @Timeout}
- * values must stay above the deadlines. {@link #enabled()} is false when {@code
- * parley.embeddings.target} is not set: every call then fails with 501 and nothing is opened.
+ * retried on unavailability, bounded by a bulkhead; a circuit breaker per method opens when the
+ * service keeps failing (only unavailability and deadlines count), and while open callers get 503
+ * at once. Embed is bounded by its gRPC deadline alone (no {@code @Timeout}, which would schedule
+ * and cancel a timer per call); ListModels also by a timeout. Tunable with the MP Fault Tolerance
+ * config keys ({@code io.parley.gateway.infrastructure.EmbeddingsClient/listModels/Timeout/value}).
+ * {@link #enabled()} is false when {@code parley.embeddings.target} is not set: every call then
+ * fails with 501 and nothing is opened.
  */
 @ApplicationScoped
 public class EmbeddingsClient {
@@ -118,7 +119,6 @@ public class EmbeddingsClient {
    *     (an input past the model's context, {@code dimensions} the model does not allow)
    */
   @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = BackendUnavailableException.class)
-  @Timeout(75_000)
   @CircuitBreaker(
       failOn = {
         BackendUnavailableException.class,
