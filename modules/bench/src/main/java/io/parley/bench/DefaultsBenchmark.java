@@ -39,7 +39,9 @@ import java.util.concurrent.Executors;
  * <p>Prints a table of every configuration, the best value of each figure across the search, and
  * defaults / best.
  *
- * <p>Arguments: model path, completion tokens per stream (256), rounds (1).
+ * <p>Arguments: model path, completion tokens per stream (256), rounds (1), and optionally which of
+ * embeddings, safety and files to start besides inference, usage and the gateway (a comma list; all
+ * by default, {@code none} for none).
  */
 public final class DefaultsBenchmark {
 
@@ -56,6 +58,16 @@ public final class DefaultsBenchmark {
     var model = Path.of(args[0]).toAbsolutePath().normalize();
     int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 256;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    // The services started (inference, usage and the gateway always); all six by default.
+    var started =
+        args.length > 3
+            ? SERVICES.stream()
+                .filter(
+                    s ->
+                        List.of("inference", "usage", "gateway").contains(s)
+                            || Arrays.asList(args[3].split(",")).contains(s))
+                .toList()
+            : SERVICES;
     int cpus = Runtime.getRuntime().availableProcessors();
     var root = Path.of(System.getProperty("parley.root", ".")).toAbsolutePath().normalize();
     var output = root.resolve("modules/bench/target/defaults-servers");
@@ -79,7 +91,7 @@ public final class DefaultsBenchmark {
 
     var http = new LinkedHashMap<String, Integer>();
     var grpc = new LinkedHashMap<String, Integer>();
-    for (var s : SERVICES) {
+    for (var s : started) {
       http.put(s, Ports.free());
       if (!s.equals("gateway")) {
         grpc.put(s, Ports.free());
@@ -87,12 +99,16 @@ public final class DefaultsBenchmark {
     }
     var servers = new LinkedHashMap<String, LibertyServer>();
     try {
-      for (var s : SERVICES) {
+      for (var s : started) {
         if (!s.equals("inference")) {
           servers.put(s, start(root, s, output, env(s, shared, http, grpc, model, keyFile), certs));
         }
       }
-      for (var s : servers.keySet()) {
+      // The gateway is ready only once inference is: it is awaited after inference starts.
+      for (var s : started.stream().filter(s -> !s.equals("gateway")).toList()) {
+        if (s.equals("inference")) {
+          continue;
+        }
         servers
             .get(s)
             .awaitReady(
@@ -125,6 +141,11 @@ public final class DefaultsBenchmark {
             inference.awaitReady(
                 URI.create("http://127.0.0.1:" + http.get("inference") + "/health/ready"),
                 Duration.ofMinutes(5));
+            servers
+                .get("gateway")
+                .awaitReady(
+                    URI.create("http://127.0.0.1:" + http.get("gateway") + "/health/ready"),
+                    Duration.ofMinutes(5));
             chosen.putIfAbsent(config.name(), defaultsLine(inference.log()));
             warmUp(client, base, key, tokens);
             var figures = measure(client, base, key, tokens);
@@ -139,7 +160,7 @@ public final class DefaultsBenchmark {
           }
         }
       }
-      var report = report(cpus, tokens, rounds, results, chosen.get("defaults"));
+      var report = report(started, cpus, tokens, rounds, results, chosen.get("defaults"));
       System.out.print(report);
       Files.writeString(root.resolve("modules/bench/target/defaults-benchmark.txt"), report);
     } finally {
@@ -300,7 +321,12 @@ public final class DefaultsBenchmark {
   }
 
   private static String report(
-      int cpus, int tokens, int rounds, Map<String, List<Figures>> results, String defaultsLine) {
+      List<String> started,
+      int cpus,
+      int tokens,
+      int rounds,
+      Map<String, List<Figures>> results,
+      String defaultsLine) {
     var medians = new LinkedHashMap<String, Figures>();
     results.forEach((name, list) -> medians.put(name, median(list)));
     var search = medians.entrySet().stream().filter(e -> !e.getKey().equals("defaults")).toList();
@@ -327,9 +353,9 @@ public final class DefaultsBenchmark {
     var out = new StringBuilder();
     out.append(
         String.format(
-            "Six services colocated as ./parley up runs them, %d CPUs, stream of %d tokens,"
-                + " median of %d round(s)%n",
-            cpus, tokens, rounds));
+            "Services %s colocated as ./parley up runs them (told that 6 share the host), %d CPUs,"
+                + " stream of %d tokens, median of %d round(s)%n",
+            started, cpus, tokens, rounds));
     out.append("Defaults chosen by inference: ").append(defaultsLine).append('\n');
     out.append(
         String.format(

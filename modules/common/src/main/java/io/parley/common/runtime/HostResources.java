@@ -75,10 +75,14 @@ public record HostResources(int cpus, int sharedServices) {
    * loop whatever the count.
    */
   public int eventLoopThreads(Config config) {
-    int configured = config.getOptionalValue(GRPC_EVENT_LOOPS, Integer.class).orElse(0);
-    if (configured > 0) {
-      return configured;
-    }
+    return config
+        .getOptionalValue(GRPC_EVENT_LOOPS, Integer.class)
+        .filter(n -> n > 0)
+        .orElseGet(this::defaultEventLoopThreads);
+  }
+
+  /** Netty event-loop threads chosen from the host: one per CPU alone, one when colocated. */
+  public int defaultEventLoopThreads() {
     return colocated() ? 1 : cpus;
   }
 
