@@ -131,7 +131,7 @@ public final class FineTuningService {
     long now = clock.millis();
     var job =
         new FineTuningJob(
-            Ids.next("ftjob-"),
+            Ids.next(request.api() == JobApi.LEGACY ? "ft-" : "ftjob-"),
             caller.organization(),
             caller.user(),
             request.api(),
