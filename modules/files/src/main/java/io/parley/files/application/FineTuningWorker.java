@@ -188,7 +188,6 @@ public final class FineTuningWorker implements AutoCloseable {
   private final class Attempt {
     final FineTuningJob job;
     final int attempt;
-    final Path dir;
     final Path output;
     volatile JobRunner.Execution execution;
     volatile boolean stopping;
@@ -199,8 +198,8 @@ public final class FineTuningWorker implements AutoCloseable {
     Attempt(FineTuningJob job) {
       this.job = job;
       this.attempt = job.attempt();
-      this.dir = settings.workDirectory().resolve(job.id());
-      this.output = dir.resolve("attempt-" + attempt);
+      // one directory per attempt: an attempt that lost its job cleans up only after itself
+      this.output = settings.workDirectory().resolve(job.id()).resolve("attempt-" + attempt);
     }
   }
 
@@ -241,6 +240,11 @@ public final class FineTuningWorker implements AutoCloseable {
     } finally {
       running.remove(a);
       deleteTree(a.output);
+      try {
+        Files.deleteIfExists(a.output.getParent());
+      } catch (IOException notEmpty) {
+        // another attempt of the job works here
+      }
     }
   }
 
@@ -260,9 +264,9 @@ public final class FineTuningWorker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    var training = copyFile(job, job.trainingFile(), a.dir.resolve("training.jsonl"));
+    var training = copyFile(job, job.trainingFile(), a.output.resolve("training.jsonl"));
     var validation =
-        job.validationFile().map(f -> copyFile(job, f, a.dir.resolve("validation.jsonl")));
+        job.validationFile().map(f -> copyFile(job, f, a.output.resolve("validation.jsonl")));
     var args = new ArrayList<String>();
     args.addAll(List.of("--model", model.toString()));
     args.addAll(List.of("--training-file", training.toString()));
@@ -376,8 +380,15 @@ public final class FineTuningWorker implements AutoCloseable {
     }
   }
 
+  /** Blob key of a checkpoint's file (the blob store's keys are {@code kind/name}). */
   private static String checkpointKey(String jobId, int epoch, String file) {
-    return "fine-tuning/" + jobId + "/checkpoints/epoch-" + epoch + "/" + file;
+    var part =
+        switch (file) {
+          case "adapter.gguf" -> "adapter";
+          case "state.bin" -> "state";
+          default -> "metrics";
+        };
+    return "finetuning/" + jobId + "-ckpt-" + epoch + "-" + part;
   }
 
   /** Copies a checkpoint from the blob store into the attempt's directory (any replica resumes). */
@@ -625,7 +636,7 @@ public final class FineTuningWorker implements AutoCloseable {
     var adapter =
         putBlob(
             a.output.resolve("adapter.gguf"),
-            "fine-tuning/" + job.id() + "/attempt-" + a.attempt + "/adapter.gguf");
+            "finetuning/" + job.id() + "-attempt-" + a.attempt + "-adapter");
     byte[] csv;
     try {
       csv = Files.readAllBytes(a.output.resolve("results.csv"));
