@@ -47,6 +47,9 @@ public final class FileService {
   /** The purpose whose files are validated as training data. */
   public static final String FINE_TUNE = "fine-tune";
 
+  /** The purpose of the result files fine-tuning jobs write (never uploaded by clients). */
+  public static final String FINE_TUNE_RESULTS = "fine-tune-results";
+
   private final FileRepository repository;
   private final BlobStore blobs;
   private final FileLimits limits;
@@ -243,7 +246,7 @@ public final class FileService {
     if (limit < 1 || limit > 10_000) {
       throw new InvalidFileRequestException("limit must be between 1 and 10000.", "limit");
     }
-    purpose.ifPresent(FileService::checkPurpose);
+    purpose.filter(p -> !p.equals(FINE_TUNE_RESULTS)).ifPresent(FileService::checkPurpose);
     if (after.isPresent() && !wellFormedId(after.get())) {
       throw new InvalidFileRequestException(
           "No such File object for 'after': " + NotFoundException.shown(after.get()), "after");
@@ -301,6 +304,68 @@ public final class FileService {
    * @param stream its bytes (the caller closes it)
    */
   public record Content(StoredFile file, InputStream stream) {}
+
+  /**
+   * Stores a file the service makes itself (a fine-tuning job's results): not validated, and not
+   * refused by the organization's quota (its bytes still count towards it).
+   *
+   * @param bytes the whole content (small: a metrics CSV)
+   */
+  public StoredFile storeResult(Caller caller, String filename, String purpose, byte[] bytes) {
+    var id = Ids.next("file-");
+    var writer = blobs.create(blobKey(id));
+    try {
+      writer.write(bytes, 0, bytes.length);
+      var file =
+          new StoredFile(
+              id,
+              caller.organization(),
+              caller.user(),
+              filename,
+              purpose,
+              bytes.length,
+              HexFormat.of().formatHex(sha256().digest(bytes)),
+              FileStatus.PROCESSED,
+              Optional.empty(),
+              clock.millis());
+      boolean[] committed = {false};
+      try {
+        repository.insert(
+            file,
+            0,
+            Optional.empty(),
+            () -> {
+              writer.commit();
+              committed[0] = true;
+            });
+      } catch (RuntimeException e) {
+        if (committed[0]) {
+          deleteQuietly(blobKey(id));
+        }
+        throw e;
+      }
+      return file;
+    } finally {
+      writer.close();
+    }
+  }
+
+  /** Deletes a file the service made itself, whether or not a job uses it. */
+  public void deleteResult(Caller caller, String id) {
+    repository.delete(caller.organization(), id);
+    deleteQuietly(blobKey(id));
+  }
+
+  /** Opens a file's bytes without the caller checks (a job reading its training file). */
+  public InputStream openForJob(String organization, String id) {
+    var file = repository.find(organization, id).orElseThrow(() -> NotFoundException.file(id));
+    return new CheckedStream(blobs.open(blobKey(id)), file.sha256());
+  }
+
+  /** A file of an organization, if any (no id checks: for the jobs that use files). */
+  public Optional<StoredFile> find(String organization, String id) {
+    return wellFormedId(id) ? repository.find(organization, id) : Optional.empty();
+  }
 
   /** What the organization stores, and its quota (0 = unlimited). */
   public StorageUsage usage(Caller caller) {
@@ -589,7 +654,7 @@ public final class FileService {
     }
   }
 
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     return digest("SHA-256");
   }
 
@@ -602,7 +667,7 @@ public final class FileService {
   }
 
   /** Passes bytes through and checks their SHA-256 at the end. */
-  private static final class CheckedStream extends FilterInputStream {
+  static final class CheckedStream extends FilterInputStream {
     private final MessageDigest digest = sha256();
     private final String expected;
     private boolean checked;

@@ -12,6 +12,7 @@ public abstract sealed class FilesException extends RuntimeException
         FileInUseException,
         FileTooLargeException,
         StorageQuotaExceededException,
+        JobStateException,
         StoreException {
   private static final long serialVersionUID = 1L;
 

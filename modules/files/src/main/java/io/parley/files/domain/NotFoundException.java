@@ -21,6 +21,16 @@ public final class NotFoundException extends FilesException {
     return new NotFoundException("No such Upload object: " + shown(id), "upload_id");
   }
 
+  /** No such fine-tuning job. */
+  public static NotFoundException job(String id) {
+    return new NotFoundException("No such fine-tuning job: " + shown(id), "fine_tuning_job_id");
+  }
+
+  /** No such fine-tuned model. */
+  public static NotFoundException model(String id) {
+    return new NotFoundException("The model '" + shown(id) + "' does not exist", "model");
+  }
+
   /** An id as a message may repeat it: at most 64 characters, control characters replaced. */
   public static String shown(String id) {
     var cut = id.length() > 64 ? id.substring(0, 64) + "…" : id;

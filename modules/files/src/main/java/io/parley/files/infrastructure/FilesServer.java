@@ -1,9 +1,16 @@
 package io.parley.files.infrastructure;
 
+import io.grpc.ManagedChannel;
+import io.parley.common.grpc.Channels;
 import io.parley.common.grpc.GrpcServerRunner;
+import io.parley.common.grpc.security.MutualTls;
+import io.parley.common.grpc.security.ServiceIdentity;
 import io.parley.files.api.grpc.FilesCallers;
 import io.parley.files.api.grpc.FilesGrpcService;
+import io.parley.files.api.grpc.FineTuningGrpcService;
 import io.parley.files.application.FileService;
+import io.parley.files.application.FineTuningService;
+import io.parley.files.application.FineTuningWorker;
 import io.parley.files.domain.BlobStore;
 import io.parley.files.domain.FileUses;
 import io.parley.files.infrastructure.blob.DirectoryBlobStore;
@@ -12,9 +19,13 @@ import io.parley.files.infrastructure.blob.S3BlobStore;
 import io.parley.files.infrastructure.config.FilesSettings;
 import io.parley.files.infrastructure.jdbc.FilesDatabase;
 import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
+import io.parley.files.infrastructure.jdbc.JdbcJobRepository;
+import io.parley.files.infrastructure.trainer.LocalProcessRunner;
+import io.parley.files.infrastructure.usage.UsageBilling;
 import io.parley.persistence.Database;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The whole files service wired together: database, blob store, use cases, gRPC server. Started by
@@ -22,34 +33,98 @@ import java.util.List;
  */
 public final class FilesServer implements AutoCloseable {
 
+  private static final System.Logger LOG = System.getLogger(FilesServer.class.getName());
+
   private final Database database;
   private final BlobStore blobs;
   private final FileService files;
   private final JdbcFileRepository repository;
   private final GrpcServerRunner grpc;
+  private final FineTuningService fineTuning;
+  private final Optional<FineTuningWorker> worker;
+  private final Optional<MutualTls> clientTls;
+  private final Optional<ManagedChannel> usage;
 
   private FilesServer(FilesSettings settings, Clock clock) {
     blobs = new MeteredBlobStore(openStore(settings), settings.store());
     database =
         FilesDatabase.open(
             settings.dbUrl(), settings.dbUser(), settings.dbPasswordFile(), settings.dbPoolSize());
+    Optional<MutualTls> tls = Optional.empty();
+    Optional<ManagedChannel> usageChannel = Optional.empty();
     try {
       repository = new JdbcFileRepository(database.jdbc());
       files = new FileService(repository, blobs, settings.limits(), clock);
+      var jobs = new JdbcJobRepository(database.jdbc());
+      fineTuning = new FineTuningService(jobs, files, blobs, settings.fineTuning(), clock);
+      if (settings.usageTarget().isPresent()) {
+        tls = Optional.of(MutualTls.load(settings.security()));
+        usageChannel =
+            Optional.of(
+                Channels.open(
+                    settings.usageTarget().get(),
+                    4 * 1024 * 1024,
+                    tls.get(),
+                    ServiceIdentity.USAGE));
+      } else {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "parley.usage.target is not set: trained tokens of fine-tuning jobs are not billed");
+      }
+      var trainer = settings.trainer();
+      if (settings.fineTuning().maxConcurrentJobs() > 0 && trainer.jar().isPresent()) {
+        worker =
+            Optional.of(
+                new FineTuningWorker(
+                    jobs,
+                    files,
+                    blobs,
+                    new LocalProcessRunner(
+                        trainer.java(),
+                        trainer.jar().get(),
+                        trainer.javaOptions(),
+                        trainer.cacheDirectory()),
+                    new UsageBilling(usageChannel, settings.usageDeadline().toMillis()),
+                    settings.fineTuning(),
+                    clock,
+                    workerName()));
+      } else {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "No trainer configured (parley.finetuning.trainer.jar): fine-tuning jobs queue here"
+                + " and are trained by other replicas only");
+        worker = Optional.empty();
+      }
       grpc =
           new GrpcServerRunner(
               settings.grpcHost(),
               settings.grpcPort(),
               settings.security(),
               FilesCallers.POLICY,
-              List.of(new FilesGrpcService(files, settings.chunkBytes())),
+              List.of(
+                  new FilesGrpcService(files, settings.chunkBytes()),
+                  new FineTuningGrpcService(fineTuning, settings.chunkBytes())),
               List.of(),
               settings.lifetime(),
               false,
               settings.grpcEventLoops());
+      worker.ifPresent(FineTuningWorker::start);
     } catch (RuntimeException e) {
+      usageChannel.ifPresent(Channels::close);
+      tls.ifPresent(MutualTls::close);
       database.close();
       throw e;
+    }
+    clientTls = tls;
+    usage = usageChannel;
+  }
+
+  private static String workerName() {
+    var self = ProcessHandle.current().pid();
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName() + ":" + self;
+    } catch (java.net.UnknownHostException e) {
+      return "localhost:" + self;
     }
   }
 
@@ -114,9 +189,22 @@ public final class FilesServer implements AutoCloseable {
     return repository;
   }
 
+  /** The fine-tuning use cases. */
+  public FineTuningService fineTuning() {
+    return fineTuning;
+  }
+
+  /** The worker training jobs here, when this service trains. */
+  public Optional<FineTuningWorker> worker() {
+    return worker;
+  }
+
   @Override
   public void close() {
+    worker.ifPresent(FineTuningWorker::close);
     grpc.close();
+    usage.ifPresent(Channels::close);
+    clientTls.ifPresent(MutualTls::close);
     database.close();
   }
 }

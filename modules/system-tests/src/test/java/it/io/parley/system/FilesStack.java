@@ -42,6 +42,14 @@ final class FilesStack implements AutoCloseable {
   final TestCertificates certs;
 
   FilesStack() {
+    this(Map.of());
+  }
+
+  /**
+   * @param filesEnv more environment of the files service (fine-tuning settings); the files service
+   *     is given the usage service's target too
+   */
+  FilesStack(Map<String, String> filesEnv) {
     var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
     output =
         root.resolve(
@@ -68,25 +76,15 @@ final class FilesStack implements AutoCloseable {
                   "PARLEY_USAGE_DB_USER", "postgres",
                   "PARLEY_USAGE_BOOTSTRAP_KEY_FILE", keyFile.toString()),
               certs);
-      files =
-          LibertyServer.start(
-              root,
-              "files",
-              output,
-              Map.of(
-                  "HTTP_PORT",
-                  Integer.toString(filesHttpPort),
-                  "PARLEY_GRPC_PORT",
-                  Integer.toString(filesGrpcPort),
-                  "PARLEY_FILES_DB_URL",
-                  POSTGRES + filesDatabase,
-                  "PARLEY_FILES_DB_USER",
-                  "postgres",
-                  "PARLEY_FILES_STORE_DIRECTORY",
-                  blobs.toString(),
-                  "JVM_ARGS",
-                  HEAP),
-              certs);
+      var filesEnvironment = new HashMap<String, String>(filesEnv);
+      filesEnvironment.put("HTTP_PORT", Integer.toString(filesHttpPort));
+      filesEnvironment.put("PARLEY_GRPC_PORT", Integer.toString(filesGrpcPort));
+      filesEnvironment.put("PARLEY_FILES_DB_URL", POSTGRES + filesDatabase);
+      filesEnvironment.put("PARLEY_FILES_DB_USER", "postgres");
+      filesEnvironment.put("PARLEY_FILES_STORE_DIRECTORY", blobs.toString());
+      filesEnvironment.put("PARLEY_USAGE_TARGET", "127.0.0.1:" + usageGrpcPort);
+      filesEnvironment.put("JVM_ARGS", HEAP);
+      files = LibertyServer.start(root, "files", output, filesEnvironment, certs);
       var env = new HashMap<String, String>();
       env.put("HTTP_PORT", Integer.toString(gatewayPort));
       env.put("PARLEY_INFERENCE_TARGET", "127.0.0.1:" + Ports.free());

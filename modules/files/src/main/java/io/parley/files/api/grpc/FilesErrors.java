@@ -7,6 +7,7 @@ import io.parley.files.domain.FileInUseException;
 import io.parley.files.domain.FileTooLargeException;
 import io.parley.files.domain.FilesException;
 import io.parley.files.domain.InvalidFileRequestException;
+import io.parley.files.domain.JobStateException;
 import io.parley.files.domain.NotFoundException;
 import io.parley.files.domain.StorageQuotaExceededException;
 import io.parley.files.domain.StoreException;
@@ -38,6 +39,10 @@ final class FilesErrors {
           case InvalidFileRequestException e -> {
             metadata.put(GrpcErrors.TYPE, "invalid_request_error");
             yield Status.Code.INVALID_ARGUMENT;
+          }
+          case JobStateException e -> {
+            metadata.put(GrpcErrors.TYPE, "invalid_request_error");
+            yield Status.Code.FAILED_PRECONDITION;
           }
           case FileInUseException e -> {
             metadata.put(GrpcErrors.TYPE, "invalid_request_error");

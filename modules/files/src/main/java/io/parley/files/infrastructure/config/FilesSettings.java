@@ -4,6 +4,7 @@ import io.parley.common.grpc.ConnectionLifetime;
 import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.runtime.HostResources;
 import io.parley.files.application.FileLimits;
+import io.parley.files.application.FineTuningSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,10 @@ import org.eclipse.microprofile.config.Config;
  * @param s3 the S3-compatible store, when {@code store} is {@code s3}
  * @param grpcEventLoops Netty event-loop threads of the gRPC server ({@code
  *     parley.grpc.event-loop-threads}, 0 = chosen from the host)
+ * @param fineTuning how jobs are trained
+ * @param trainer the local trainer command
+ * @param usageTarget gRPC target of the usage service (billing), if any
+ * @param usageDeadline deadline of a billing call
  */
 public record FilesSettings(
     String grpcHost,
@@ -45,7 +50,22 @@ public record FilesSettings(
     FileLimits limits,
     int chunkBytes,
     S3 s3,
-    int grpcEventLoops) {
+    int grpcEventLoops,
+    FineTuningSettings fineTuning,
+    Trainer trainer,
+    Optional<String> usageTarget,
+    Duration usageDeadline) {
+
+  /**
+   * The trainer run as a child process.
+   *
+   * @param java the java launcher
+   * @param jar parley-trainer.jar; empty when this service trains nothing
+   * @param javaOptions extra JVM options of the trainer
+   * @param cacheDirectory where PyTorch's native library is unpacked
+   */
+  public record Trainer(
+      Path java, Optional<Path> jar, java.util.List<String> javaOptions, Path cacheDirectory) {}
 
   /**
    * Settings of the S3-compatible store.
@@ -114,7 +134,49 @@ public record FilesSettings(
             nonBlank(config.getOptionalValue("parley.files.s3.secret-key-file", String.class))
                 .map(Path::of),
             config.getOptionalValue("parley.files.s3.part-bytes", Integer.class).orElse(8388608)),
-        HostResources.from(config).eventLoopThreads(config));
+        HostResources.from(config).eventLoopThreads(config),
+        new FineTuningSettings(
+            FineTuningSettings.parseBaseModels(
+                config.getOptionalValue("parley.finetuning.base-models", String.class).orElse("")),
+            config
+                .getOptionalValue("parley.finetuning.max-concurrent-jobs", Integer.class)
+                .orElse(1),
+            config
+                .getOptionalValue(
+                    "parley.finetuning.max-concurrent-jobs-per-organization", Integer.class)
+                .orElse(1),
+            Duration.ofMillis(
+                config.getOptionalValue("parley.finetuning.lease-ms", Long.class).orElse(30000L)),
+            Duration.ofMillis(
+                config
+                    .getOptionalValue("parley.finetuning.heartbeat-ms", Long.class)
+                    .orElse(1000L)),
+            Duration.ofMillis(
+                config.getOptionalValue("parley.finetuning.poll-ms", Long.class).orElse(1000L)),
+            config.getOptionalValue("parley.finetuning.max-attempts", Integer.class).orElse(5),
+            Path.of(
+                config
+                    .getOptionalValue("parley.finetuning.work-directory", String.class)
+                    .orElse(dataDir + "/fine-tuning")),
+            config.getOptionalValue("parley.finetuning.trainer.threads", Integer.class).orElse(0)),
+        new Trainer(
+            Path.of(
+                nonBlank(config.getOptionalValue("parley.finetuning.trainer.java", String.class))
+                    .orElse(System.getProperty("java.home") + "/bin/java")),
+            nonBlank(config.getOptionalValue("parley.finetuning.trainer.jar", String.class))
+                .map(Path::of),
+            nonBlank(
+                    config.getOptionalValue("parley.finetuning.trainer.java-options", String.class))
+                .map(o -> java.util.List.of(o.split("\\s+")))
+                .orElse(java.util.List.of()),
+            Path.of(
+                nonBlank(
+                        config.getOptionalValue(
+                            "parley.finetuning.trainer.cache-directory", String.class))
+                    .orElse(System.getProperty("user.home") + "/.cache/parley/djl"))),
+        nonBlank(config.getOptionalValue("parley.usage.target", String.class)),
+        Duration.ofMillis(
+            config.getOptionalValue("parley.usage.deadline-ms", Long.class).orElse(10000L)));
   }
 
   private static Optional<String> nonBlank(Optional<String> value) {

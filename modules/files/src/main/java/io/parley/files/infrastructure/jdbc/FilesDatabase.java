@@ -18,7 +18,7 @@ public final class FilesDatabase {
    * Every migration under {@code db/migration}, in order: a new file is added here (a test checks
    * the list against the directory).
    */
-  static final List<String> MIGRATIONS = List.of("V1__files_schema.sql");
+  static final List<String> MIGRATIONS = List.of("V1__files_schema.sql", "V2__fine_tuning.sql");
 
   /** The files schema. */
   static final Schema SCHEMA =

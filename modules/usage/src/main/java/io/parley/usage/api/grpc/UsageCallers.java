@@ -1,5 +1,6 @@
 package io.parley.usage.api.grpc;
 
+import static io.parley.common.grpc.security.ServiceIdentity.FILES;
 import static io.parley.common.grpc.security.ServiceIdentity.GATEWAY;
 import static io.parley.common.grpc.security.ServiceIdentity.OPERATOR;
 
@@ -14,9 +15,9 @@ import io.parley.usage.v1.UsageServiceGrpc;
  *   <li>Administration (organizations, members, invitations, keys, service accounts, limits,
  *       moderation policies) and reports: the gateway, which acts for a caller it has authorized,
  *       and operators.
- *   <li>Billing (reserve, settle, release): the gateway only. A service that bills work of its own
- *       (fine-tuning in the files service) is added here, or with {@code
- *       parley.grpc.extra-callers=parley.usage.v1.UsageService/Reserve=files,…}.
+ *   <li>Billing (reserve, settle, release): the gateway. The files service may settle too: it
+ *       records the trained tokens of a finished fine-tuning job (a settle without reservation,
+ *       idempotent by a request id made from the job id).
  * </ul>
  */
 public final class UsageCallers {
@@ -56,10 +57,9 @@ public final class UsageCallers {
               OPERATOR)
           .allow(
               java.util.List.of(
-                  UsageServiceGrpc.getReserveMethod(),
-                  UsageServiceGrpc.getSettleMethod(),
-                  UsageServiceGrpc.getReleaseMethod()),
+                  UsageServiceGrpc.getReserveMethod(), UsageServiceGrpc.getReleaseMethod()),
               GATEWAY)
+          .allow(UsageServiceGrpc.getSettleMethod(), GATEWAY, FILES)
           .build();
 
   private UsageCallers() {}

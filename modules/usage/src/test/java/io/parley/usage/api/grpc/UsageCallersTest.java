@@ -17,17 +17,23 @@ class UsageCallersTest {
   }
 
   @Test
-  void onlyTheGatewayChecksKeysAndBills() {
+  void onlyTheGatewayChecksKeysAndReserves() {
     for (var method :
         java.util.List.of(
             UsageServiceGrpc.getAuthenticateMethod(),
             UsageServiceGrpc.getReserveMethod(),
-            UsageServiceGrpc.getSettleMethod(),
             UsageServiceGrpc.getReleaseMethod())) {
       assertThat(UsageCallers.POLICY.callersOf(method.getFullMethodName()))
           .as(method.getFullMethodName())
           .containsExactly("gateway");
     }
+  }
+
+  @Test
+  void settle_isForTheGatewayAndTheFilesServiceThatBillsFineTuning() {
+    assertThat(
+            UsageCallers.POLICY.callersOf(UsageServiceGrpc.getSettleMethod().getFullMethodName()))
+        .containsExactlyInAnyOrder("gateway", "files");
   }
 
   @Test

@@ -1,0 +1,244 @@
+package io.parley.files.application;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.files.domain.Billing;
+import io.parley.files.domain.Caller;
+import io.parley.files.domain.FineTunedModel;
+import io.parley.files.domain.FineTuningJob;
+import io.parley.files.domain.JobApi;
+import io.parley.files.domain.JobCheckpoint;
+import io.parley.files.domain.JobEvent;
+import io.parley.files.domain.JobStatus;
+import io.parley.files.domain.TrainingParameters;
+import io.parley.files.infrastructure.blob.DirectoryBlobStore;
+import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
+import io.parley.files.infrastructure.jdbc.JdbcJobRepository;
+import io.parley.files.infrastructure.trainer.LocalProcessRunner;
+import io.parley.files.testsupport.TestDatabases;
+import io.parley.persistence.Database;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker with the real {@code parley-trainer} as a child process (LoRA on stories260K), on
+ * PostgreSQL and a directory store: a job trains to a registered model with its events, checkpoints
+ * and result file, billed once; a trainer killed with SIGKILL mid-training is resumed from its
+ * checkpoint in a new attempt and the job succeeds once.
+ */
+class FineTuningWorkerTest {
+
+  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+  static final Path MODEL = ROOT.resolve("../shared/models/stories260K.gguf").normalize();
+  static final Path JAR = ROOT.resolve("modules/trainer/target/parley-trainer.jar");
+  static final Caller ACME = new Caller("org-acme", "user-1");
+
+  @TempDir Path temp;
+  String schema;
+  Database database;
+  FileService files;
+  FineTuningService service;
+  FineTuningWorker worker;
+  final List<String> billed = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() {
+    assertThat(MODEL).exists();
+    assertThat(JAR).as("built by the trainer module's package phase").exists();
+    schema = TestDatabases.newSchema();
+    database = TestDatabases.postgres(schema, 6);
+    var blobs = DirectoryBlobStore.open(temp.resolve("blobs"));
+    files =
+        new FileService(
+            new JdbcFileRepository(database.jdbc()),
+            blobs,
+            new FileLimits(1 << 20, 0, 4096, 10, 1000, 100, Duration.ofHours(1)),
+            Clock.systemUTC());
+    var jobs = new JdbcJobRepository(database.jdbc());
+    var settings =
+        new FineTuningSettings(
+            Map.of("stories260k", MODEL),
+            1,
+            1,
+            Duration.ofSeconds(30),
+            Duration.ofMillis(300),
+            Duration.ofMillis(300),
+            3,
+            temp.resolve("work"),
+            1);
+    service = new FineTuningService(jobs, files, blobs, settings, Clock.systemUTC());
+    Billing billing =
+        new Billing() {
+          @Override
+          public boolean enabled() {
+            return true;
+          }
+
+          @Override
+          public void bill(String requestId, String organization, String model, long tokens) {
+            billed.add(requestId + " " + organization + " " + model + " " + tokens);
+          }
+        };
+    var java = Path.of(System.getProperty("java.home"), "bin", "java");
+    worker =
+        new FineTuningWorker(
+            jobs,
+            files,
+            blobs,
+            new LocalProcessRunner(
+                java,
+                JAR,
+                List.of("-Xmx512m"),
+                Path.of(System.getProperty("user.home"), ".cache/parley/djl")),
+            billing,
+            settings,
+            Clock.systemUTC(),
+            "test-worker");
+    worker.start();
+  }
+
+  @AfterEach
+  void stop() {
+    worker.close();
+    database.close();
+    TestDatabases.dropSchema(schema);
+  }
+
+  String trainingFile() {
+    var lines = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      lines
+          .append("{\"messages\":[{\"role\":\"user\",\"content\":\"Where is the garden ")
+          .append(i)
+          .append("?\"},{\"role\":\"assistant\",\"content\":\"Behind the red door.\"}]}\n");
+    }
+    var incoming = files.receive(ACME, "train.jsonl", Optional.of("fine-tune"));
+    var bytes = lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    incoming.write(bytes, 0, bytes.length);
+    return incoming.finish().id();
+  }
+
+  FineTuningJob create(JobApi api, String file, int epochs, int batch, String suffix) {
+    return service.create(
+        ACME,
+        new FineTuningService.NewJob(
+            api,
+            "stories260k",
+            file,
+            Optional.empty(),
+            new TrainingParameters(
+                OptionalInt.of(epochs),
+                OptionalInt.of(batch),
+                OptionalDouble.empty(),
+                OptionalDouble.empty()),
+            suffix,
+            OptionalLong.of(7),
+            Map.of(),
+            ""));
+  }
+
+  FineTuningJob await(String id) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      var job = service.get(ACME, id);
+      if (job.status().terminal()) {
+        return job;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("job " + id + " did not end");
+  }
+
+  List<JobEvent> events(String id) {
+    return service.events(ACME, id, 1000, true, Optional.empty()).items();
+  }
+
+  @Test
+  void job_trainsToARegisteredModel_withEventsCheckpointsAndAResultFile_billedOnce()
+      throws Exception {
+    var job = create(JobApi.FINE_TUNING, trainingFile(), 2, 2, "garden");
+
+    var done = await(job.id());
+
+    assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+    var model = "ft:stories260k:org-acme:garden:" + job.id();
+    assertThat(done.fineTunedModel()).contains(model);
+    assertThat(done.trainedTokens().orElseThrow()).isPositive();
+    assertThat(done.resolved().orElseThrow().epochs()).isEqualTo(2);
+    var result = files.get(ACME, done.resultFile().orElseThrow());
+    assertThat(result.purpose()).isEqualTo("fine-tune-results");
+    assertThat(events(job.id()).stream().filter(e -> e.type().equals("metrics"))).hasSize(10);
+    assertThat(service.checkpoints(ACME, job.id(), 10, Optional.empty()).items())
+        .extracting(JobCheckpoint::fineTunedModel)
+        .containsExactly(model + ":ckpt-step-10", model + ":ckpt-step-5");
+    var registered = service.model(ACME, model);
+    assertThat(registered.adapterBytes()).isPositive();
+    try (var adapter = service.adapter(ACME, model).stream()) {
+      assertThat(adapter.readAllBytes()).hasSize((int) registered.adapterBytes());
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (billed.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(billed)
+        .containsExactly(
+            job.id() + ":training org-acme " + model + " " + done.trainedTokens().getAsLong());
+  }
+
+  @Test
+  void trainerKilledMidTraining_resumesFromItsCheckpoint_andTheJobSucceedsOnce() throws Exception {
+    var job = create(JobApi.LEGACY, trainingFile(), 6, 1, "");
+    while (service.checkpoints(ACME, job.id(), 10, Optional.empty()).items().isEmpty()) {
+      Thread.sleep(100);
+    }
+    var trainer =
+        ProcessHandle.allProcesses()
+            .filter(
+                p ->
+                    p.info()
+                        .arguments()
+                        .map(a -> List.of(a).contains("-Dparley.job=" + job.id()))
+                        .orElse(false))
+            .findFirst()
+            .orElseThrow();
+    trainer.destroyForcibly();
+
+    var done = await(job.id());
+
+    assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(2);
+    assertThat(done.fineTunedModel().orElseThrow())
+        .matches("stories260k:ft-org-acme-\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}");
+    var events = events(job.id());
+    assertThat(events.stream().filter(e -> e.type().equals("metrics"))).hasSize(60);
+    assertThat(events)
+        .extracting(JobEvent::message)
+        .anyMatch(m -> m.contains("The trainer stopped unexpectedly (exit status 137)"))
+        .anyMatch(m -> m.startsWith("Fine-tuning job resumed from the checkpoint of epoch"))
+        .filteredOn(m -> m.contains("successfully completed"))
+        .hasSize(1);
+    assertThat(service.models(ACME))
+        .extracting(FineTunedModel::id)
+        .filteredOn(id -> !id.contains(":ckpt-step-"))
+        .containsExactly(done.fineTunedModel().get());
+    assertThat(service.checkpoints(ACME, job.id(), 10, Optional.empty()).items()).hasSize(6);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (billed.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(1000);
+    assertThat(billed).hasSize(1);
+  }
+}
