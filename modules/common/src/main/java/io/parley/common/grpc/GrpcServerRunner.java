@@ -35,6 +35,7 @@ public final class GrpcServerRunner implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Duration shutdownGrace;
   private final MutualTls tls;
+  private final CallTally tally = new CallTally();
 
   /**
    * Creates and starts the server.
@@ -89,6 +90,8 @@ public final class GrpcServerRunner implements AutoCloseable {
     // ServerInterceptors.intercept runs the last interceptor of the list first.
     var chain = new ArrayList<ServerInterceptor>(interceptors);
     chain.add(check);
+    // Counted once the caller check let the call through.
+    chain.add(0, tally);
     for (var service : definitions) {
       builder.addService(ServerInterceptors.intercept(service, chain));
     }
@@ -131,6 +134,7 @@ public final class GrpcServerRunner implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      tally.logTotals();
       tls.close();
     }
   }
