@@ -357,7 +357,9 @@ class RolloutIT {
           balance roundrobin
           option httpchk GET /health/ready
           http-check expect status 200
-          default-server inter 1s fall 2 rise 2
+          # A slow answer is not a down gateway (a refused connection is, after three checks).
+          timeout check 10s
+          default-server inter 2s fall 3 rise 2
           server gateway-1 127.0.0.1:%d check
           server gateway-2 127.0.0.1:%d check
         listen stats
