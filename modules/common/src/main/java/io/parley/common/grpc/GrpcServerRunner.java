@@ -98,9 +98,11 @@ public final class GrpcServerRunner implements AutoCloseable {
     try {
       this.server = builder.build().start();
     } catch (IOException e) {
+      tally.close();
       tls.close();
       throw new UncheckedIOException("gRPC server could not bind " + host + ":" + port, e);
     } catch (RuntimeException e) {
+      tally.close();
       tls.close();
       throw e;
     }
@@ -134,7 +136,7 @@ public final class GrpcServerRunner implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
-      tally.logTotals();
+      tally.close();
       tls.close();
     }
   }

@@ -30,12 +30,14 @@ class CallTallyTest {
             Map.of(
                 SafetyServiceGrpc.getModerateMethod().getFullMethodName(), 2L,
                 SafetyServiceGrpc.getGetPolicyMethod().getFullMethodName(), 1L));
-    tally.logTotals();
+    tally.close();
   }
 
   @Test
   void countsNothing_beforeTheFirstCall() {
-    assertThat(new CallTally().counts()).isEmpty();
+    try (var tally = new CallTally()) {
+      assertThat(tally.counts()).isEmpty();
+    }
   }
 
   private static <Q, R> io.grpc.ServerCallHandler<Q, R> handler(int[] started) {

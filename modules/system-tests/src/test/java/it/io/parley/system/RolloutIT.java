@@ -259,7 +259,7 @@ class RolloutIT {
           Files.readAllLines(log).stream()
               .filter(line -> line.contains("gRPC calls served"))
               .map(RolloutIT::message)
-              .findFirst()
+              .reduce((earlier, later) -> later)
               .orElse("(no total logged)");
       result.put(log.getFileName().toString(), served);
     }
