@@ -65,7 +65,7 @@ class RolloutIT {
 
   static final Map<String, String> ENV = new HashMap<>();
   static final Pattern STAMPED = Pattern.compile("^(\\S+): (.*) at (\\d{13})$");
-  static final Pattern READY = Pattern.compile("^Waiting for (\\S+)\\.* ready at (\\d{13})$");
+  static final Pattern READY = Pattern.compile("^Waiting for (\\S+?)\\.* ready at (\\d{13})$");
 
   final List<String> timeline = new ArrayList<>();
 
@@ -550,6 +550,9 @@ class RolloutIT {
                     + response.statusCode()
                     + " "
                     + abbreviate(String.join("\n", response.body().toList())));
+            // As a client would: wait before asking again (HAProxy answers 503 at once when no
+            // gateway is up).
+            Thread.sleep(1_000);
             continue;
           }
           boolean done = false;
