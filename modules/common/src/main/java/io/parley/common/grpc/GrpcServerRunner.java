@@ -49,6 +49,7 @@ public final class GrpcServerRunner implements AutoCloseable {
   private final MutualTls tls;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
+  private final CallTally tally = new CallTally();
 
   /**
    * Creates and starts the server.
@@ -117,6 +118,8 @@ public final class GrpcServerRunner implements AutoCloseable {
     // ServerInterceptors.intercept runs the last interceptor of the list first.
     var chain = new ArrayList<ServerInterceptor>(interceptors);
     chain.add(check);
+    // Counted once the caller check let the call through.
+    chain.add(0, tally);
     // Outermost: every call is timed and traced, the refused ones included.
     chain.add(GrpcServerTelemetry.ofService());
     for (var service : definitions) {
@@ -125,9 +128,11 @@ public final class GrpcServerRunner implements AutoCloseable {
     try {
       this.server = builder.build().start();
     } catch (IOException e) {
+      tally.close();
       releaseResources();
       throw new UncheckedIOException("gRPC server could not bind " + host + ":" + port, e);
     } catch (RuntimeException e) {
+      tally.close();
       releaseResources();
       throw e;
     }
@@ -174,6 +179,7 @@ public final class GrpcServerRunner implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      tally.close();
       releaseResources();
     }
   }
