@@ -569,11 +569,13 @@ class FineTuningIT {
         sdk(acme)
             .fineTuning()
             .jobs()
-            .listEvents(JobListEventsParams.builder().fineTuningJobId(id).limit(100).build())
-            .data()
+            .listEvents(JobListEventsParams.builder().fineTuningJobId(id).limit(50).build())
+            .autoPager()
             .stream()
             .map(FineTuningJobEvent::message)
             .toList();
+    // every page through `after`: 120 metrics events and the messages, none twice
+    assertThat(messages).doesNotHaveDuplicates();
     assertThat(messages).anyMatch(m -> m.contains("The trainer stopped unexpectedly"));
     assertThat(messages).anyMatch(m -> m.contains("resumed from the checkpoint of epoch"));
     assertThat(messages.stream().filter(m -> m.contains("successfully completed"))).hasSize(1);
