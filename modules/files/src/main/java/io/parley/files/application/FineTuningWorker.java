@@ -524,16 +524,33 @@ public final class FineTuningWorker implements AutoCloseable {
     return out;
   }
 
+  /** The step recorded in a trainer checkpoint's header (magic, fingerprint, epochs, step). */
+  private static int checkpointStep(Path stateFile) {
+    try (var in =
+        new java.io.DataInputStream(
+            new java.io.BufferedInputStream(Files.newInputStream(stateFile), 4096))) {
+      in.readLong();
+      in.readUTF();
+      in.readInt();
+      return in.readInt();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + stateFile, e);
+    }
+  }
+
   private void storeCheckpoint(Attempt a, int epoch, Path dir, List<JsonNode> lines) {
     var job = a.job;
+    // The step the checkpoint was taken at is in its state.bin (written last, atomically); its
+    // metrics line may not have been read yet, in which case the next poll stores it.
+    int checkpointStep = checkpointStep(dir.resolve("state.bin"));
     JsonNode last = null;
     for (var m : lines) {
-      if (m.path("epoch").asInt() == epoch) {
+      if (m.path("step").asInt() == checkpointStep) {
         last = m;
       }
     }
     if (last == null) {
-      return; // metrics of the epoch not read yet
+      return; // metrics of the checkpoint's step not read yet
     }
     var adapter =
         putBlob(dir.resolve("adapter.gguf"), checkpointKey(job.id(), epoch, "adapter.gguf"));
