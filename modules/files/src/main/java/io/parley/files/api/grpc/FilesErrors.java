@@ -23,6 +23,25 @@ final class FilesErrors {
 
   private static final System.Logger LOG = System.getLogger(FilesErrors.class.getName());
 
+  /**
+   * Answers a unary call: the response of {@code work}, or its failure as a gRPC status.
+   *
+   * @param observer the call's observer
+   * @param work the use case
+   */
+  static <T> void respond(
+      io.grpc.stub.StreamObserver<T> observer, java.util.function.Supplier<T> work) {
+    T response;
+    try {
+      response = work.get();
+    } catch (RuntimeException e) {
+      observer.onError(of(e));
+      return;
+    }
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+
   private FilesErrors() {}
 
   /** The status a failed call ends with. */

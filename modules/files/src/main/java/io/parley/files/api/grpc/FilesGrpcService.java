@@ -15,7 +15,6 @@ import io.parley.files.v1.*;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The gRPC edge of the files service. Uploads are client streams written to the store as each
@@ -37,18 +36,6 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
   public FilesGrpcService(FileService files, int chunkBytes) {
     this.files = files;
     this.chunkBytes = chunkBytes;
-  }
-
-  private static <T> void call(StreamObserver<T> observer, Supplier<T> work) {
-    T response;
-    try {
-      response = work.get();
-    } catch (RuntimeException e) {
-      observer.onError(FilesErrors.of(e));
-      return;
-    }
-    observer.onNext(response);
-    observer.onCompleted();
   }
 
   private static Caller caller(io.parley.files.v1.Caller caller) {
@@ -139,7 +126,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
 
   @Override
   public void getFile(GetFileRequest request, StreamObserver<GetFileResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             GetFileResponse.newBuilder()
@@ -149,7 +136,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
 
   @Override
   public void listFiles(ListFilesRequest request, StreamObserver<ListFilesResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var page =
@@ -167,7 +154,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
 
   @Override
   public void deleteFile(DeleteFileRequest request, StreamObserver<DeleteFileResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var file = files.delete(caller(request.getCaller()), request.getFileId());
@@ -272,7 +259,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
 
   @Override
   public void createUpload(CreateUploadRequest request, StreamObserver<CreateUploadResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             CreateUploadResponse.newBuilder()
@@ -364,7 +351,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
   @Override
   public void completeUpload(
       CompleteUploadRequest request, StreamObserver<CompleteUploadResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var caller = caller(request.getCaller());
@@ -382,7 +369,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
 
   @Override
   public void cancelUpload(CancelUploadRequest request, StreamObserver<CancelUploadResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             CancelUploadResponse.newBuilder()
@@ -394,7 +381,7 @@ public final class FilesGrpcService extends FilesServiceGrpc.FilesServiceImplBas
   @Override
   public void getStorageUsage(
       GetStorageUsageRequest request, StreamObserver<GetStorageUsageResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var usage = files.usage(caller(request.getCaller()));

@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 
 /**
  * The gRPC edge of fine-tuning: jobs and the fine-tuned model registry. Every request names its
@@ -38,18 +37,6 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
     this.chunkBytes = chunkBytes;
   }
 
-  private static <T> void call(StreamObserver<T> observer, Supplier<T> work) {
-    T response;
-    try {
-      response = work.get();
-    } catch (RuntimeException e) {
-      observer.onError(FilesErrors.of(e));
-      return;
-    }
-    observer.onNext(response);
-    observer.onCompleted();
-  }
-
   private static Caller caller(String organization) {
     return new Caller(organization, "");
   }
@@ -64,7 +51,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void createJob(CreateJobRequest r, StreamObserver<CreateJobResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var h = r.getHyperparameters();
@@ -99,7 +86,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void getJob(GetJobRequest r, StreamObserver<GetJobResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             GetJobResponse.newBuilder()
@@ -109,7 +96,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void listJobs(ListJobsRequest r, StreamObserver<ListJobsResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           Optional<JobApi> api =
@@ -133,7 +120,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void cancelJob(CancelJobRequest r, StreamObserver<CancelJobResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             CancelJobResponse.newBuilder()
@@ -143,7 +130,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void pauseJob(PauseJobRequest r, StreamObserver<PauseJobResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             PauseJobResponse.newBuilder()
@@ -153,7 +140,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void resumeJob(ResumeJobRequest r, StreamObserver<ResumeJobResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             ResumeJobResponse.newBuilder()
@@ -163,7 +150,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
 
   @Override
   public void listJobEvents(ListJobEventsRequest r, StreamObserver<ListJobEventsResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var page =
@@ -182,7 +169,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
   @Override
   public void listJobCheckpoints(
       ListJobCheckpointsRequest r, StreamObserver<ListJobCheckpointsResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var page =
@@ -200,7 +187,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
   @Override
   public void listFineTunedModels(
       ListFineTunedModelsRequest r, StreamObserver<ListFineTunedModelsResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var out = ListFineTunedModelsResponse.newBuilder();
@@ -212,7 +199,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
   @Override
   public void getFineTunedModel(
       GetFineTunedModelRequest r, StreamObserver<GetFineTunedModelResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () ->
             GetFineTunedModelResponse.newBuilder()
@@ -223,7 +210,7 @@ public final class FineTuningGrpcService extends FineTuningServiceGrpc.FineTunin
   @Override
   public void deleteFineTunedModel(
       DeleteFineTunedModelRequest r, StreamObserver<DeleteFineTunedModelResponse> o) {
-    call(
+    FilesErrors.respond(
         o,
         () -> {
           var deleted = service.deleteModel(caller(r.getOrganization()), r.getModel());
