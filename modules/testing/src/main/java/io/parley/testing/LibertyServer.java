@@ -47,7 +47,7 @@ public final class LibertyServer implements AutoCloseable {
     var server = new LibertyServer(wlp, service, output, javaHome);
     try {
       Files.createDirectories(output);
-      var result = server.run(List.of("start", service), env, Duration.ofMinutes(3));
+      var result = server.run(List.of("start", service), env, Duration.ofMinutes(6));
       if (result != 0) {
         throw new IllegalStateException(
             "Liberty server "
