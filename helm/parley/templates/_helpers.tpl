@@ -203,6 +203,10 @@ PARLEY_TLS_CERT_FILE: "/etc/parley/tls/tls.crt"
 PARLEY_TLS_KEY_FILE: "/etc/parley/tls/tls.key"
 PARLEY_TLS_CA_FILE: "/etc/parley/tls/ca.crt"
 PARLEY_TLS_REFRESH_MS: {{ $root.Values.tls.refreshMs | int | quote }}
+{{- if $root.Values.metrics.auth.existingSecret }}
+{{- /* /metrics answers only with the scrape token, mounted by the Deployment. */}}
+PARLEY_METRICS_TOKEN_FILE: "/etc/parley/metrics/token"
+{{- end }}
 {{- with $root.Values.tracing.otlpEndpoint }}
 {{- /* Traces leave the pod only when a collector is configured. */}}
 OTEL_TRACES_EXPORTER: "otlp"

@@ -1132,6 +1132,7 @@ class HelmChartTest {
         .noneMatch(c -> c.getMetadata().getLabels().containsKey("grafana_dashboard"));
     for (ConfigMap config : rendered.all(ConfigMap.class)) {
       assertThat(config.getData().keySet()).noneMatch(k -> k.startsWith("OTEL_"));
+      assertThat(config.getData()).doesNotContainKey("PARLEY_METRICS_TOKEN_FILE");
     }
   }
 
@@ -1158,9 +1159,33 @@ class HelmChartTest {
               endpoint -> {
                 assertThat(endpoint.getPath()).isEqualTo("/metrics");
                 assertThat(endpoint.getPort()).isEqualTo("http");
+                assertThat(endpoint.getAuthorization().getType()).isEqualTo("Bearer");
+                assertThat(endpoint.getAuthorization().getCredentials().getName())
+                    .isEqualTo("parley-metrics");
+                assertThat(endpoint.getAuthorization().getCredentials().getKey())
+                    .isEqualTo("token");
                 assertThat(service.getSpec().getPorts())
                     .anyMatch(p -> p.getName().equals(endpoint.getPort()));
               });
+    }
+
+    // The scrape token: a file from the named Secret in every pod, its path in the environment.
+    for (var deployment : rendered.all(io.fabric8.kubernetes.api.model.apps.Deployment.class)) {
+      var pod = deployment.getSpec().getTemplate().getSpec();
+      assertThat(pod.getVolumes())
+          .filteredOn(v -> v.getName().equals("metrics-token"))
+          .singleElement()
+          .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("parley-metrics"));
+      assertThat(pod.getContainers().getFirst().getVolumeMounts())
+          .anyMatch(
+              m ->
+                  m.getName().equals("metrics-token")
+                      && m.getMountPath().equals("/etc/parley/metrics")
+                      && Boolean.TRUE.equals(m.getReadOnly()));
+    }
+    for (var service : rendered.all(Service.class)) {
+      assertThat(rendered.configMap(service.getMetadata().getName()).getData())
+          .containsEntry("PARLEY_METRICS_TOKEN_FILE", "/etc/parley/metrics/token");
     }
 
     PrometheusRule rule = rendered.get(PrometheusRule.class, "parley");

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class ObservabilityIT {
 
   private static final String MODEL = ParleyStack.MODEL;
+  private static final String SCRAPE_TOKEN = "scrape-" + Long.toHexString(System.nanoTime());
 
   static LibertyServer inference;
   static LibertyServer gateway;
@@ -62,6 +63,8 @@ class ObservabilityIT {
     var certs = TestCertificates.create(output.resolve("tls"));
     var keyFile = output.resolve("admin-key");
     Files.writeString(keyFile, adminKey + "\n");
+    var scrapeTokenFile = output.resolve("metrics-token");
+    Files.writeString(scrapeTokenFile, SCRAPE_TOKEN + "\n");
     inference =
         LibertyServer.start(
             root,
@@ -88,6 +91,8 @@ class ObservabilityIT {
             Map.of(
                 "HTTP_PORT",
                 Integer.toString(gatewayPort),
+                "PARLEY_METRICS_TOKEN_FILE",
+                scrapeTokenFile.toString(),
                 "PARLEY_INFERENCE_TARGET",
                 "127.0.0.1:" + inferenceGrpcPort,
                 "PARLEY_GATEWAY_ADMIN_KEY_FILE",
@@ -251,11 +256,30 @@ class ObservabilityIT {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  @Test
+  void metrics_ofAServiceWithAScrapeToken_needThatToken() throws Exception {
+    for (var authorization :
+        new String[] {null, "Bearer " + adminKey, "Bearer " + SCRAPE_TOKEN + "x"}) {
+      var request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/metrics"));
+      if (authorization != null) {
+        request.header("Authorization", authorization);
+      }
+      var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(String.valueOf(authorization)).isEqualTo(401);
+      assertThat(response.headers().firstValue("www-authenticate"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+      assertThat(response.body()).contains("\"code\":\"invalid_api_key\"").doesNotContain("jvm_");
+    }
+    assertThat(scrape(gatewayPort)).contains("# TYPE jvm_memory_used_bytes gauge");
+  }
+
   private static String scrape(int port) throws Exception {
-    var response =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString());
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"));
+    if (port == gatewayPort) {
+      request.header("Authorization", "Bearer " + SCRAPE_TOKEN);
+    }
+    var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return response.body();
   }

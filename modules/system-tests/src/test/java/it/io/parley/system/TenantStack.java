@@ -83,7 +83,8 @@ final class TenantStack implements AutoCloseable {
         env.put("PARLEY_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379");
         env.put("PARLEY_GATEWAY_REDIS_PREFIX", prefix);
         env.put("PARLEY_GATEWAY_REDIS_FAIL_OPEN", "false");
-        // A loaded CI host can stall Redis past the 200 ms default; the tests are about exactness, not
+        // A loaded CI host can stall Redis past the 200 ms default; the tests are about exactness,
+        // not
         // about the store's latency.
         env.put("PARLEY_GATEWAY_REDIS_TIMEOUT_MS", "2000");
         env.put("PARLEY_GATEWAY_AUTH_CACHE_MS", "200");
