@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -135,16 +136,20 @@ class UsageServerLoopbackTest {
                   SettleRequest.newBuilder().setRequestId("cmp-s" + i).setActual(tokens).build());
         }
         long settles = System.nanoTime() - s0;
+        var warmBatch = RecordUsageRequest.newBuilder();
         var batch = RecordUsageRequest.newBuilder();
         for (int i = 0; i < batchSize; i++) {
-          batch.addRecords(
-              UsageRecord.newBuilder()
-                  .setRequestId("cmp-r" + i)
-                  .setOrganization(principal.getOrganization())
-                  .setApiKeyId(principal.getApiKeyId())
-                  .setModel("m")
-                  .setUsage(tokens));
+          for (var b : List.of(warmBatch, batch)) {
+            b.addRecords(
+                UsageRecord.newBuilder()
+                    .setRequestId((b == warmBatch ? "cmp-w" : "cmp-r") + i)
+                    .setOrganization(principal.getOrganization())
+                    .setApiKeyId(principal.getApiKeyId())
+                    .setModel("m")
+                    .setUsage(tokens));
+          }
         }
+        stub.withDeadlineAfter(10, TimeUnit.SECONDS).recordUsage(warmBatch.build());
         long r0 = System.nanoTime();
         var recorded = stub.withDeadlineAfter(10, TimeUnit.SECONDS).recordUsage(batch.build());
         long record = System.nanoTime() - r0;
