@@ -6,7 +6,8 @@ package io.parley.usage.domain;
  * @param periodStart seconds since the epoch
  * @param periodEnd exclusive
  * @param spentMicros settled cost
- * @param reservedMicros cost held by requests in flight
+ * @param reservedMicros cost held by reservations of requests in flight
+ * @param heldMicros cost held by live budget leases (gateway replicas admitting against them)
  * @param softLimitMicros soft limit, 0 = none
  * @param hardLimitMicros hard limit, 0 = none
  * @param softLimitReachedAt when the soft limit was reached, 0 = not yet
@@ -16,6 +17,7 @@ public record Budget(
     long periodEnd,
     long spentMicros,
     long reservedMicros,
+    long heldMicros,
     long softLimitMicros,
     long hardLimitMicros,
     long softLimitReachedAt) {}

@@ -61,6 +61,30 @@ public final class ConflictException extends UsageException {
         "request_id");
   }
 
+  /**
+   * A request id of a usage batch already used for a different organization ({@code
+   * request_id_conflict}, like {@link #requestId}); {@code param} names the record at fault ({@code
+   * records[i].request_id}) so the caller can drop it and send the rest again.
+   */
+  public static ConflictException requestIdInBatch(String requestId, int index) {
+    return new ConflictException(
+        "request_id_conflict",
+        "Request id '"
+            + requestId
+            + "' (record "
+            + index
+            + ") is already used by another organization; nothing in the batch was recorded.",
+        "records[" + index + "].request_id");
+  }
+
+  /** A lease id already used for a different organization ({@code request_id_conflict}). */
+  public static ConflictException leaseId(String leaseId) {
+    return new ConflictException(
+        "request_id_conflict",
+        "Lease id '" + leaseId + "' is already used by another organization.",
+        "lease_id");
+  }
+
   /** The change would leave the organization without an owner. */
   public static ConflictException lastOwner() {
     return new ConflictException(

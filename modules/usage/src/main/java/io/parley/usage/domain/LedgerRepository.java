@@ -1,6 +1,7 @@
 package io.parley.usage.domain;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -11,10 +12,10 @@ import java.util.function.Function;
 public interface LedgerRepository {
 
   /**
-   * Holds the reservation's cost against the organization's budget, unless spent + reserved + this
-   * cost would pass {@code hardLimitMicros} (0 = none). A request id seen before returns that
-   * entry's state and holds nothing more. Raises the soft-limit notification, once per period, when
-   * spent + reserved reaches {@code softLimitMicros}.
+   * Holds the reservation's cost against the organization's budget, unless spent + reserved + held
+   * by live leases + this cost would pass {@code hardLimitMicros} (0 = none). A request id seen
+   * before returns that entry's state and holds nothing more. Raises the soft-limit notification,
+   * once per period, when spent + reserved reaches {@code softLimitMicros}.
    *
    * @throws InsufficientQuotaException past the hard limit
    * @throws ConflictException when the request id belongs to another organization
@@ -48,8 +49,42 @@ public interface LedgerRepository {
   /** Organization a request id was reserved for, if any. */
   Optional<String> organizationOf(String requestId);
 
-  /** Spent and reserved cost of one period (zeros when nothing happened yet). */
-  long[] spentAndReserved(String organizationId, long periodStart);
+  /**
+   * Records the usage of finished requests in one transaction. A request id already in the ledger
+   * (or earlier in the batch) changes nothing and is reported as replayed. Each budget row (an
+   * organization and period) is locked and updated once; a record naming a live lease of its own
+   * organization shrinks that lease's hold by its cost (floored at 0). Raises the soft-limit
+   * notification, once per period, when spent + reserved reaches the organization's soft limit.
+   *
+   * @param softLimits organization id → soft limit in micro-dollars (0 or absent = none)
+   * @throws ConflictException when a request id belongs to another organization (nothing is
+   *     recorded)
+   */
+  RecordedBatch record(List<LedgerEntry> entries, Map<String, Long> softLimits, long nowMillis);
+
+  /**
+   * Grants a lease of min(requested, hard − spent − reserved − held by live leases) micro-dollars,
+   * never less than 0, holding it against the budget until it is returned or expires. A lease id
+   * seen before returns that lease's grant and holds nothing more.
+   *
+   * @throws ConflictException when the lease id belongs to another organization
+   */
+  LeaseGrant lease(LeaseRequest request, long softLimitMicros, long hardLimitMicros);
+
+  /**
+   * Ends a lease: what it still holds goes back to the budget (0 when it has expired or was
+   * returned before).
+   *
+   * @return the micro-dollars that went back
+   * @throws NotFoundException when the organization has no lease with that id
+   */
+  long returnLease(String leaseId, String organizationId, long nowMillis);
+
+  /** Ends leases that expired at or before {@code nowMillis}; returns how many. */
+  int endExpiredLeases(long nowMillis);
+
+  /** Spent, reserved and live-lease amounts of one period (zeros when nothing happened yet). */
+  BudgetTotals totals(String organizationId, long periodStart, long nowMillis);
 
   /** When the soft limit was reached in a period; 0 = not reached. */
   long softLimitReachedAt(String organizationId, long periodStart);

@@ -1,9 +1,9 @@
 package io.parley.usage.domain;
 
 /**
- * Raised when a named organization, user, API key or reservation does not exist; the reason names
- * which ({@code organization_not_found}, {@code user_not_found}, {@code api_key_not_found}, {@code
- * reservation_not_found}).
+ * Raised when a named organization, user, API key, reservation or budget lease does not exist; the
+ * reason names which ({@code organization_not_found}, {@code user_not_found}, {@code
+ * api_key_not_found}, {@code reservation_not_found}, {@code lease_not_found}).
  */
 public final class NotFoundException extends UsageException {
   private static final long serialVersionUID = 1L;
@@ -37,6 +37,12 @@ public final class NotFoundException extends UsageException {
   public static NotFoundException serviceAccount(String id) {
     return new NotFoundException(
         "service_account_not_found", "No service account '" + id + "'.", "service_account_id");
+  }
+
+  /** A budget lease that does not exist (in the organization given). */
+  public static NotFoundException lease(String leaseId) {
+    return new NotFoundException(
+        "lease_not_found", "No budget lease '" + leaseId + "'.", "lease_id");
   }
 
   /** A request id that was never reserved. */

@@ -2,9 +2,14 @@ package io.parley.usage.infrastructure;
 
 import io.micrometer.core.instrument.Timer;
 import io.parley.common.telemetry.Telemetry;
+import io.parley.usage.domain.BudgetTotals;
 import io.parley.usage.domain.Cost;
+import io.parley.usage.domain.LeaseGrant;
+import io.parley.usage.domain.LeaseRequest;
+import io.parley.usage.domain.LedgerEntry;
 import io.parley.usage.domain.LedgerRepository;
 import io.parley.usage.domain.Notification;
+import io.parley.usage.domain.RecordedBatch;
 import io.parley.usage.domain.Reservation;
 import io.parley.usage.domain.ReservationState;
 import io.parley.usage.domain.ReserveOutcome;
@@ -13,13 +18,15 @@ import io.parley.usage.domain.TokenCounts;
 import io.parley.usage.domain.UnreservedUsage;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Times the ledger's writes ({@code parley_usage_ledger_write_duration_seconds{operation}}:
- * reserve, settle, release — each one database transaction); reads pass through untimed.
+ * reserve, settle, release, record (a whole usage batch), lease, return_lease — each one database
+ * transaction); reads pass through untimed.
  */
 final class TimedLedgerRepository implements LedgerRepository {
 
@@ -41,12 +48,18 @@ final class TimedLedgerRepository implements LedgerRepository {
   private final Timer reserve;
   private final Timer settle;
   private final Timer release;
+  private final Timer record;
+  private final Timer lease;
+  private final Timer returnLease;
 
   TimedLedgerRepository(LedgerRepository ledger) {
     this.ledger = ledger;
     this.reserve = timer("reserve");
     this.settle = timer("settle");
     this.release = timer("release");
+    this.record = timer("record");
+    this.lease = timer("lease");
+    this.returnLease = timer("return_lease");
   }
 
   @Override
@@ -79,8 +92,29 @@ final class TimedLedgerRepository implements LedgerRepository {
   }
 
   @Override
-  public long[] spentAndReserved(String organizationId, long periodStart) {
-    return ledger.spentAndReserved(organizationId, periodStart);
+  public RecordedBatch record(
+      List<LedgerEntry> entries, Map<String, Long> softLimits, long nowMillis) {
+    return time(record, () -> ledger.record(entries, softLimits, nowMillis));
+  }
+
+  @Override
+  public LeaseGrant lease(LeaseRequest request, long softLimitMicros, long hardLimitMicros) {
+    return time(lease, () -> ledger.lease(request, softLimitMicros, hardLimitMicros));
+  }
+
+  @Override
+  public long returnLease(String leaseId, String organizationId, long nowMillis) {
+    return time(returnLease, () -> ledger.returnLease(leaseId, organizationId, nowMillis));
+  }
+
+  @Override
+  public int endExpiredLeases(long nowMillis) {
+    return ledger.endExpiredLeases(nowMillis);
+  }
+
+  @Override
+  public BudgetTotals totals(String organizationId, long periodStart, long nowMillis) {
+    return ledger.totals(organizationId, periodStart, nowMillis);
   }
 
   @Override

@@ -21,8 +21,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole usage service wired together: database, use cases, gRPC server, stale-reservation
- * sweeper. Started by {@link UsageRuntime} in Liberty; usable on its own (tests, benchmarks).
+ * The whole usage service wired together: database, use cases, gRPC server, the sweeper of stale
+ * reservations and expired budget leases. Started by {@link UsageRuntime} in Liberty; usable on its
+ * own (tests, benchmarks).
  */
 public final class UsageServer implements AutoCloseable {
 
@@ -60,7 +61,13 @@ public final class UsageServer implements AutoCloseable {
               settings.inviteTtl());
       accounts.bootstrap();
       ledger =
-          new LedgerService(ledgerRepository, accountRepository, settings.prices(), sink, clock);
+          new LedgerService(
+              ledgerRepository,
+              accountRepository,
+              settings.prices(),
+              sink,
+              clock,
+              settings.leaseTtl());
       reports = new UsageReports(new JdbcUsageRepository(database.jdbc()), clock);
       grpc =
           new GrpcServerRunner(
@@ -91,6 +98,19 @@ public final class UsageServer implements AutoCloseable {
         },
         every,
         every,
+        TimeUnit.SECONDS);
+    // Expired leases stop counting against the budget at once; this records that they ended.
+    long leaseEvery = Math.max(1, settings.leaseTtl().toSeconds() / 2);
+    sweeper.scheduleWithFixedDelay(
+        () -> {
+          try {
+            ledger.endExpiredLeases();
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Expired lease sweep failed", e);
+          }
+        },
+        leaseEvery,
+        leaseEvery,
         TimeUnit.SECONDS);
   }
 

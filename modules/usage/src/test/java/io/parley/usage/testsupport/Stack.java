@@ -31,6 +31,9 @@ public record Stack(
   public static final PriceTable PRICES =
       PriceTable.parse("m=1000000/2000000,free=0/0", "1000000/1000000");
 
+  /** How long budget leases last in the tests. */
+  public static final Duration LEASE_TTL = Duration.ofSeconds(60);
+
   /** A stack over {@code database}. */
   public static Stack over(
       Database database, Clock clock, Optional<Path> bootstrapKey, NotificationSink sink) {
@@ -56,7 +59,12 @@ public record Stack(
             Duration.ofDays(7));
     var ledger =
         new LedgerService(
-            new JdbcLedgerRepository(database.jdbc()), accountRepository, PRICES, sink, clock);
+            new JdbcLedgerRepository(database.jdbc()),
+            accountRepository,
+            PRICES,
+            sink,
+            clock,
+            LEASE_TTL);
     return new Stack(
         database,
         accounts,

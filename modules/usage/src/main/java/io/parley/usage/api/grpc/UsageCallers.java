@@ -18,6 +18,7 @@ import io.parley.usage.v1.UsageServiceGrpc;
  *   <li>Billing (reserve, settle, release): the gateway. The files service may settle too: it
  *       records the trained tokens of a finished fine-tuning job (a settle without reservation,
  *       idempotent by a request id made from the job id).
+ *   <li>Batched billing (record usage, lease and return budget, the price table): the gateway only.
  * </ul>
  */
 public final class UsageCallers {
@@ -60,6 +61,13 @@ public final class UsageCallers {
                   UsageServiceGrpc.getReserveMethod(), UsageServiceGrpc.getReleaseMethod()),
               GATEWAY)
           .allow(UsageServiceGrpc.getSettleMethod(), GATEWAY, FILES)
+          .allow(
+              java.util.List.of(
+                  UsageServiceGrpc.getRecordUsageMethod(),
+                  UsageServiceGrpc.getLeaseBudgetMethod(),
+                  UsageServiceGrpc.getReturnLeaseMethod(),
+                  UsageServiceGrpc.getGetPricesMethod()),
+              GATEWAY)
           .build();
 
   private UsageCallers() {}

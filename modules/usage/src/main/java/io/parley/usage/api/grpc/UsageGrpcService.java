@@ -11,13 +11,17 @@ import io.parley.usage.domain.InvalidUsageRequestException;
 import io.parley.usage.domain.Invite;
 import io.parley.usage.domain.Limits;
 import io.parley.usage.domain.ModerationPolicy;
+import io.parley.usage.domain.Price;
 import io.parley.usage.domain.ReservationState;
 import io.parley.usage.domain.Role;
 import io.parley.usage.domain.ServiceAccount;
 import io.parley.usage.domain.TokenCounts;
 import io.parley.usage.domain.UsageException;
+import io.parley.usage.domain.UsageRecord;
 import io.parley.usage.v1.*;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /** The gRPC edge of the usage service: maps messages to use cases and errors to statuses. */
@@ -232,7 +236,8 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
               .setPeriodStart(b.periodStart())
               .setPeriodEnd(b.periodEnd())
               .setSpentMicros(b.spentMicros())
-              .setReservedMicros(b.reservedMicros())
+              // Lease holds are budget reserved for requests in flight on a gateway replica.
+              .setReservedMicros(b.reservedMicros() + b.heldMicros())
               .setSoftLimitMicros(b.softLimitMicros())
               .setHardLimitMicros(b.hardLimitMicros())
               .setSoftLimitReachedAt(b.softLimitReachedAt())
@@ -289,6 +294,88 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
             ReleaseResponse.newBuilder()
                 .setState(toProto(ledger.release(request.getRequestId())))
                 .build());
+  }
+
+  @Override
+  public void recordUsage(RecordUsageRequest request, StreamObserver<RecordUsageResponse> o) {
+    call(
+        o,
+        () -> {
+          if (request.getRecordsCount() > LedgerService.MAX_RECORDS) {
+            throw new InvalidUsageRequestException(
+                "At most " + LedgerService.MAX_RECORDS + " records may be sent at once.",
+                "records");
+          }
+          var records = new ArrayList<UsageRecord>(request.getRecordsCount());
+          for (int i = 0; i < request.getRecordsCount(); i++) {
+            var r = request.getRecords(i);
+            records.add(
+                new UsageRecord(
+                    r.getRequestId(),
+                    r.getOrganization(),
+                    r.getApiKeyId(),
+                    r.getModel(),
+                    tokens(r.getUsage(), "records[" + i + "].usage"),
+                    r.getLeaseId(),
+                    r.getFinishedAtMs(),
+                    r.getInterrupted()));
+          }
+          var b = RecordUsageResponse.newBuilder();
+          for (var outcome : ledger.recordUsage(records).outcomes()) {
+            b.addResults(
+                RecordResult.newBuilder()
+                    .setRequestId(outcome.requestId())
+                    .setCostMicros(outcome.costMicros())
+                    .setReplayed(outcome.replayed()));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void leaseBudget(LeaseBudgetRequest request, StreamObserver<LeaseBudgetResponse> o) {
+    call(
+        o,
+        () -> {
+          var grant =
+              ledger.leaseBudget(
+                  request.getOrganization(),
+                  request.getLeaseId(),
+                  request.getHolder(),
+                  request.getRequestedMicros());
+          return LeaseBudgetResponse.newBuilder()
+              .setUnlimited(grant.unlimited())
+              .setGrantedMicros(grant.grantedMicros())
+              .setExpiresAtMs(grant.expiresAtMillis())
+              .setRemainingMicros(grant.remainingMicros())
+              .setSoftLimitReached(grant.softLimitReached())
+              .build();
+        });
+  }
+
+  @Override
+  public void returnLease(ReturnLeaseRequest request, StreamObserver<ReturnLeaseResponse> o) {
+    call(
+        o,
+        () ->
+            ReturnLeaseResponse.newBuilder()
+                .setReturnedMicros(
+                    ledger.returnLease(request.getLeaseId(), request.getOrganization()))
+                .build());
+  }
+
+  @Override
+  public void getPrices(GetPricesRequest request, StreamObserver<GetPricesResponse> o) {
+    call(
+        o,
+        () -> {
+          var table = ledger.prices();
+          var b = GetPricesResponse.newBuilder().setDefaultPrice(toProto("", table.defaultPrice()));
+          table.prices().entrySet().stream()
+              .sorted(Map.Entry.comparingByKey())
+              .forEach(e -> b.addPrices(toProto(e.getKey(), e.getValue())));
+          return b.build();
+        });
   }
 
   @Override
@@ -586,6 +673,14 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
       throw new InvalidUsageRequestException("Token counts must not be negative.", param);
     }
     return new TokenCounts(usage.getPromptTokens(), usage.getCompletionTokens());
+  }
+
+  private static ModelPrice toProto(String model, Price price) {
+    return ModelPrice.newBuilder()
+        .setModel(model)
+        .setPromptPerMillion(price.promptPerMillion())
+        .setCompletionPerMillion(price.completionPerMillion())
+        .build();
   }
 
   private static int saturate(long value) {

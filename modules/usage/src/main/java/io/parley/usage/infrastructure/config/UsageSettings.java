@@ -31,6 +31,7 @@ import org.eclipse.microprofile.config.Config;
  * @param bootstrapOwnerEmail e-mail address of the first owner
  * @param prices price table
  * @param reservationTtl age after which unsettled reservations are released
+ * @param leaseTtl how long a budget lease lasts unless returned ({@code parley.usage.lease-ttl-s})
  * @param softLimitWebhook URL that receives soft-limit notifications
  * @param defaultLimits the tier every new organization starts with ({@code
  *     parley.usage.default-limits.*})
@@ -53,6 +54,7 @@ public record UsageSettings(
     String bootstrapOwnerEmail,
     PriceTable prices,
     Duration reservationTtl,
+    Duration leaseTtl,
     Optional<URI> softLimitWebhook,
     Limits defaultLimits,
     ModerationPolicy defaultPolicy,
@@ -92,6 +94,7 @@ public record UsageSettings(
                 .orElse("1000000/2000000")),
         Duration.ofSeconds(
             config.getOptionalValue("parley.usage.reservation-ttl-s", Long.class).orElse(3600L)),
+        Duration.ofSeconds(Math.max(1, longValue(config, "parley.usage.lease-ttl-s", 60))),
         nonBlank(config.getOptionalValue("parley.usage.soft-limit-webhook-url", String.class))
             .map(URI::create),
         new Limits(

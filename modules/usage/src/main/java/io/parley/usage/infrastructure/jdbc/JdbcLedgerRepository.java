@@ -2,32 +2,53 @@ package io.parley.usage.infrastructure.jdbc;
 
 import io.parley.common.ids.Ids;
 import io.parley.persistence.Jdbc;
+import io.parley.usage.domain.BudgetTotals;
 import io.parley.usage.domain.ConflictException;
 import io.parley.usage.domain.Cost;
 import io.parley.usage.domain.InsufficientQuotaException;
+import io.parley.usage.domain.LeaseGrant;
+import io.parley.usage.domain.LeaseRequest;
+import io.parley.usage.domain.LedgerEntry;
 import io.parley.usage.domain.LedgerRepository;
 import io.parley.usage.domain.NotFoundException;
 import io.parley.usage.domain.Notification;
+import io.parley.usage.domain.RecordOutcome;
+import io.parley.usage.domain.RecordedBatch;
 import io.parley.usage.domain.Reservation;
 import io.parley.usage.domain.ReservationState;
 import io.parley.usage.domain.ReserveOutcome;
 import io.parley.usage.domain.SettleOutcome;
 import io.parley.usage.domain.TokenCounts;
 import io.parley.usage.domain.UnreservedUsage;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * The ledger on JDBC. Exactness across replicas comes from one budget row per organization and
- * period, locked ({@code SELECT … FOR UPDATE}) by every Reserve, Settle and Release of that
- * organization, and from the ledger's primary key on the request id, which makes every call
- * idempotent. Locks are always taken in the same order (ledger row, then budget row).
+ * period, locked ({@code SELECT … FOR UPDATE}) by every Reserve, Settle, Release, usage batch and
+ * lease change of that organization, and from the primary keys on the request id and the lease id,
+ * which make every call idempotent. Locks are always taken in the same order: ledger rows (in
+ * request-id order), then budget rows (by organization and period), then lease rows.
+ *
+ * <p>Idempotency checks select the existing ids inside the transaction before inserting (no {@code
+ * ON CONFLICT}, which H2 does not speak outside PostgreSQL mode); a concurrent insert of the same
+ * id surfaces as a unique violation and the whole unit of work runs again.
  */
 public final class JdbcLedgerRepository implements LedgerRepository {
+
+  /** Most parameters of one {@code IN (…)} list. */
+  private static final int IN_CHUNK = 500;
 
   private final Jdbc jdbc;
 
@@ -37,7 +58,7 @@ public final class JdbcLedgerRepository implements LedgerRepository {
 
   @Override
   public ReserveOutcome reserve(Reservation r, long softLimitMicros, long hardLimitMicros) {
-    var existing = replay(r.requestId(), r.organizationId(), hardLimitMicros);
+    var existing = replay(r.requestId(), r.organizationId(), hardLimitMicros, r.nowMillis());
     if (existing.isPresent()) {
       return existing.get();
     }
@@ -65,8 +86,9 @@ public final class JdbcLedgerRepository implements LedgerRepository {
               insert.executeUpdate();
             }
             var budget = lockBudget(c, r.organizationId(), r.periodStart());
+            long held = heldByLeases(c, r.organizationId(), r.periodStart(), r.nowMillis());
             long committed = budget.spent + budget.reserved + cost;
-            if (hardLimitMicros > 0 && committed > hardLimitMicros) {
+            if (hardLimitMicros > 0 && committed + held > hardLimitMicros) {
               throw new InsufficientQuotaException();
             }
             addToBudget(c, r.organizationId(), r.periodStart(), 0, cost);
@@ -82,18 +104,18 @@ public final class JdbcLedgerRepository implements LedgerRepository {
             return new ReserveOutcome(
                 ReservationState.RESERVED,
                 cost,
-                hardLimitMicros > 0 ? hardLimitMicros - committed : -1,
+                hardLimitMicros > 0 ? hardLimitMicros - committed - held : -1,
                 notification);
           });
     } catch (Jdbc.DuplicateKey e) {
       // A concurrent call with the same request id won; report its entry.
-      return replay(r.requestId(), r.organizationId(), hardLimitMicros)
+      return replay(r.requestId(), r.organizationId(), hardLimitMicros, r.nowMillis())
           .orElseThrow(() -> new IllegalStateException("Ledger entry vanished", e));
     }
   }
 
   private Optional<ReserveOutcome> replay(
-      String requestId, String organizationId, long hardLimitMicros) {
+      String requestId, String organizationId, long hardLimitMicros, long nowMillis) {
     return jdbc.autoCommit(
         c -> {
           try (var select =
@@ -112,8 +134,8 @@ public final class JdbcLedgerRepository implements LedgerRepository {
               long reserved = rs.getLong(3);
               long remaining = -1;
               if (hardLimitMicros > 0) {
-                var totals = totals(c, organizationId, rs.getLong(4));
-                remaining = hardLimitMicros - totals[0] - totals[1];
+                var totals = totals(c, organizationId, rs.getLong(4), nowMillis);
+                remaining = hardLimitMicros - totals.committedMicros();
               }
               return Optional.of(new ReserveOutcome(state, reserved, remaining, Optional.empty()));
             }
@@ -252,6 +274,371 @@ public final class JdbcLedgerRepository implements LedgerRepository {
   }
 
   @Override
+  public RecordedBatch record(
+      List<LedgerEntry> entries, Map<String, Long> softLimits, long nowMillis) {
+    if (entries.isEmpty()) {
+      return new RecordedBatch(List.of(), List.of());
+    }
+    entries.stream()
+        .map(e -> new BudgetKey(e.record().organizationId(), e.periodStart()))
+        .distinct()
+        .forEach(k -> ensureBudget(k.organizationId(), k.periodStart()));
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return jdbc.inTransaction(c -> recordIn(c, entries, softLimits, nowMillis));
+      } catch (Jdbc.DuplicateKey e) {
+        // A concurrent batch recorded one of these request ids first: run again, now seeing it.
+        if (attempt >= 2) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private RecordedBatch recordIn(
+      Connection c, List<LedgerEntry> entries, Map<String, Long> softLimits, long nowMillis)
+      throws SQLException {
+    var known =
+        ledgerOrganizations(
+            c, entries.stream().map(e -> e.record().requestId()).distinct().toList());
+    var outcomes = new ArrayList<RecordOutcome>(entries.size());
+    // New entries by request id: rows are inserted in that order, so two batches that share
+    // request ids lock them in the same order and cannot deadlock.
+    var fresh = new TreeMap<String, LedgerEntry>();
+    for (int i = 0; i < entries.size(); i++) {
+      var entry = entries.get(i);
+      var r = entry.record();
+      var owner = known.get(r.requestId());
+      if (owner == null) {
+        var earlier = fresh.get(r.requestId());
+        if (earlier == null) {
+          fresh.put(r.requestId(), entry);
+          outcomes.add(new RecordOutcome(r.requestId(), entry.cost().totalMicros(), false));
+          continue;
+        }
+        owner = earlier.record().organizationId();
+      }
+      if (!owner.equals(r.organizationId())) {
+        throw ConflictException.requestIdInBatch(r.requestId(), i);
+      }
+      outcomes.add(new RecordOutcome(r.requestId(), 0, true));
+    }
+    if (fresh.isEmpty()) {
+      return new RecordedBatch(outcomes, List.of());
+    }
+    insertEntries(c, fresh.values(), nowMillis);
+
+    var leases =
+        leaseBudgets(
+            c,
+            fresh.values().stream()
+                .map(e -> e.record().leaseId())
+                .filter(id -> !id.isEmpty())
+                .distinct()
+                .toList());
+    var spent = new TreeMap<BudgetKey, Long>();
+    var leaseUse = new TreeMap<String, Long>();
+    var toLock = new TreeSet<BudgetKey>();
+    for (var e : fresh.values()) {
+      var r = e.record();
+      var key = new BudgetKey(r.organizationId(), e.periodStart());
+      long cost = e.cost().totalMicros();
+      spent.merge(key, cost, Long::sum);
+      toLock.add(key);
+      var lease = leases.get(r.leaseId());
+      // A lease of another organization (or an unknown one) is not touched: the record is
+      // charged as if admitted without a lease.
+      if (lease != null && lease.organizationId().equals(r.organizationId())) {
+        leaseUse.merge(r.leaseId(), cost, Long::sum);
+        toLock.add(lease);
+      }
+    }
+    // Budget rows in one order (organization, period), then lease rows in id order.
+    var rows = new TreeMap<BudgetKey, BudgetRow>();
+    for (var key : toLock) {
+      rows.put(key, lockBudget(c, key.organizationId(), key.periodStart()));
+    }
+    for (var use : leaseUse.entrySet()) {
+      chargeLease(c, use.getKey(), use.getValue());
+    }
+    var notifications = new ArrayList<Notification>();
+    for (var s : spent.entrySet()) {
+      var key = s.getKey();
+      var row = rows.get(key);
+      addToBudget(c, key.organizationId(), key.periodStart(), s.getValue(), 0);
+      softLimit(
+              c,
+              key.organizationId(),
+              key.periodStart(),
+              softLimits.getOrDefault(key.organizationId(), 0L),
+              row.spent + s.getValue() + row.reserved,
+              row.softReachedAt,
+              nowMillis)
+          .ifPresent(notifications::add);
+    }
+    return new RecordedBatch(outcomes, notifications);
+  }
+
+  /** Organization of each request id already in the ledger. */
+  private static Map<String, String> ledgerOrganizations(Connection c, List<String> requestIds)
+      throws SQLException {
+    var owners = new HashMap<String, String>();
+    for (int from = 0; from < requestIds.size(); from += IN_CHUNK) {
+      var chunk = requestIds.subList(from, Math.min(requestIds.size(), from + IN_CHUNK));
+      try (var select =
+          c.prepareStatement(
+              "SELECT request_id, organization_id FROM ledger WHERE request_id IN ("
+                  + placeholders(chunk.size())
+                  + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          select.setString(i + 1, chunk.get(i));
+        }
+        try (var rs = select.executeQuery()) {
+          while (rs.next()) {
+            owners.put(rs.getString(1), rs.getString(2));
+          }
+        }
+      }
+    }
+    return owners;
+  }
+
+  /** The budget (organization and period) of each lease that exists. */
+  private static Map<String, BudgetKey> leaseBudgets(Connection c, List<String> leaseIds)
+      throws SQLException {
+    var budgets = new HashMap<String, BudgetKey>();
+    for (int from = 0; from < leaseIds.size(); from += IN_CHUNK) {
+      var chunk = leaseIds.subList(from, Math.min(leaseIds.size(), from + IN_CHUNK));
+      try (var select =
+          c.prepareStatement(
+              "SELECT id, organization_id, period_start FROM budget_leases WHERE id IN ("
+                  + placeholders(chunk.size())
+                  + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          select.setString(i + 1, chunk.get(i));
+        }
+        try (var rs = select.executeQuery()) {
+          while (rs.next()) {
+            budgets.put(rs.getString(1), new BudgetKey(rs.getString(2), rs.getLong(3)));
+          }
+        }
+      }
+    }
+    return budgets;
+  }
+
+  private static String placeholders(int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, "?"));
+  }
+
+  private static void insertEntries(Connection c, Collection<LedgerEntry> entries, long nowMillis)
+      throws SQLException {
+    try (var insert =
+        c.prepareStatement(
+            "INSERT INTO ledger (request_id, organization_id, api_key_id, user_id, model,"
+                + " period_start, state, estimated_prompt_tokens, estimated_completion_tokens,"
+                + " reserved_micros, prompt_tokens, completion_tokens, input_cost_micros,"
+                + " output_cost_micros, created_at, finished_at, interrupted, lease_id)"
+                + " VALUES (?, ?, ?, ?, ?, ?, 'S', 0, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (var e : entries) {
+        var r = e.record();
+        insert.setString(1, r.requestId());
+        insert.setString(2, r.organizationId());
+        insert.setString(3, r.apiKeyId());
+        insert.setString(4, e.userId());
+        insert.setString(5, r.model());
+        insert.setLong(6, e.periodStart());
+        insert.setLong(7, r.tokens().prompt());
+        insert.setLong(8, r.tokens().completion());
+        insert.setLong(9, e.cost().inputMicros());
+        insert.setLong(10, e.cost().outputMicros());
+        insert.setLong(11, nowMillis);
+        insert.setLong(12, e.finishedAtMillis());
+        insert.setBoolean(13, r.interrupted());
+        if (r.leaseId().isEmpty()) {
+          insert.setNull(14, Types.VARCHAR);
+        } else {
+          insert.setString(14, r.leaseId());
+        }
+        insert.addBatch();
+      }
+      try {
+        insert.executeBatch();
+      } catch (BatchUpdateException e) {
+        // Surface the row's own failure (a duplicate request id) rather than the batch's.
+        var cause = e.getNextException();
+        throw cause != null && Jdbc.isUniqueViolation(cause) ? cause : e;
+      }
+    }
+  }
+
+  /** Charges usage to a lease (its budget row locked): the hold shrinks, floored at 0. */
+  private static void chargeLease(Connection c, String leaseId, long costMicros)
+      throws SQLException {
+    long held;
+    try (var select =
+        c.prepareStatement(
+            "SELECT held_micros, ended_at FROM budget_leases WHERE id = ? FOR UPDATE")) {
+      select.setString(1, leaseId);
+      try (var rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return;
+        }
+        held = rs.getLong(2) == 0 ? rs.getLong(1) : 0;
+      }
+    }
+    try (var update =
+        c.prepareStatement(
+            "UPDATE budget_leases SET held_micros = held_micros - ?,"
+                + " spent_micros = spent_micros + ? WHERE id = ?")) {
+      update.setLong(1, Math.min(held, costMicros));
+      update.setLong(2, costMicros);
+      update.setString(3, leaseId);
+      update.executeUpdate();
+    }
+  }
+
+  @Override
+  public LeaseGrant lease(LeaseRequest q, long softLimitMicros, long hardLimitMicros) {
+    var existing = replayLease(q, softLimitMicros, hardLimitMicros);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    ensureBudget(q.organizationId(), q.periodStart());
+    try {
+      return jdbc.inTransaction(
+          c -> {
+            var budget = lockBudget(c, q.organizationId(), q.periodStart());
+            long held = heldByLeases(c, q.organizationId(), q.periodStart(), q.nowMillis());
+            long committed = budget.spent + budget.reserved + held;
+            long grant = Math.max(0, Math.min(q.requestedMicros(), hardLimitMicros - committed));
+            try (var insert =
+                c.prepareStatement(
+                    "INSERT INTO budget_leases (id, organization_id, period_start, holder,"
+                        + " requested_micros, granted_micros, held_micros, created_at, expires_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+              insert.setString(1, q.leaseId());
+              insert.setString(2, q.organizationId());
+              insert.setLong(3, q.periodStart());
+              insert.setString(4, q.holder());
+              insert.setLong(5, q.requestedMicros());
+              insert.setLong(6, grant);
+              insert.setLong(7, grant);
+              insert.setLong(8, q.nowMillis());
+              insert.setLong(9, q.expiresAtMillis());
+              insert.executeUpdate();
+            }
+            return grant(
+                grant, q.expiresAtMillis(), committed + grant, softLimitMicros, hardLimitMicros);
+          });
+    } catch (Jdbc.DuplicateKey e) {
+      // A concurrent call with the same lease id won; report its grant.
+      return replayLease(q, softLimitMicros, hardLimitMicros)
+          .orElseThrow(() -> new IllegalStateException("Lease vanished", e));
+    }
+  }
+
+  private Optional<LeaseGrant> replayLease(
+      LeaseRequest q, long softLimitMicros, long hardLimitMicros) {
+    return jdbc.autoCommit(
+        c -> {
+          try (var select =
+              c.prepareStatement(
+                  "SELECT organization_id, period_start, granted_micros, expires_at"
+                      + " FROM budget_leases WHERE id = ?")) {
+            select.setString(1, q.leaseId());
+            try (var rs = select.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.<LeaseGrant>empty();
+              }
+              if (!rs.getString(1).equals(q.organizationId())) {
+                throw ConflictException.leaseId(q.leaseId());
+              }
+              var totals = totals(c, q.organizationId(), rs.getLong(2), q.nowMillis());
+              return Optional.of(
+                  grant(
+                      rs.getLong(3),
+                      rs.getLong(4),
+                      totals.committedMicros(),
+                      softLimitMicros,
+                      hardLimitMicros));
+            }
+          }
+        });
+  }
+
+  private static LeaseGrant grant(
+      long granted, long expiresAt, long committed, long softLimitMicros, long hardLimitMicros) {
+    return new LeaseGrant(
+        false,
+        granted,
+        expiresAt,
+        hardLimitMicros > 0 ? Math.max(0, hardLimitMicros - committed) : -1,
+        softLimitMicros > 0 && committed >= softLimitMicros);
+  }
+
+  @Override
+  public long returnLease(String leaseId, String organizationId, long nowMillis) {
+    return jdbc.inTransaction(
+        c -> {
+          long period;
+          try (var select =
+              c.prepareStatement(
+                  "SELECT organization_id, period_start FROM budget_leases WHERE id = ?")) {
+            select.setString(1, leaseId);
+            try (var rs = select.executeQuery()) {
+              if (!rs.next() || !rs.getString(1).equals(organizationId)) {
+                throw NotFoundException.lease(leaseId);
+              }
+              period = rs.getLong(2);
+            }
+          }
+          lockBudget(c, organizationId, period);
+          long returned;
+          try (var select =
+              c.prepareStatement(
+                  "SELECT held_micros, expires_at, ended_at FROM budget_leases"
+                      + " WHERE id = ? FOR UPDATE")) {
+            select.setString(1, leaseId);
+            try (var rs = select.executeQuery()) {
+              if (!rs.next() || rs.getLong(3) != 0) {
+                return 0L;
+              }
+              // An expired lease's hold went back when it expired.
+              returned = rs.getLong(2) > nowMillis ? rs.getLong(1) : 0;
+            }
+          }
+          endLease(c, leaseId, nowMillis);
+          return returned;
+        });
+  }
+
+  private static void endLease(Connection c, String leaseId, long nowMillis) throws SQLException {
+    try (var update =
+        c.prepareStatement("UPDATE budget_leases SET held_micros = 0, ended_at = ? WHERE id = ?")) {
+      update.setLong(1, Math.max(nowMillis, 1));
+      update.setString(2, leaseId);
+      update.executeUpdate();
+    }
+  }
+
+  @Override
+  public int endExpiredLeases(long nowMillis) {
+    // Expired holds already stopped counting (see heldByLeases); this records that they ended.
+    return jdbc.inTransaction(
+        c -> {
+          try (var update =
+              c.prepareStatement(
+                  "UPDATE budget_leases SET held_micros = 0, ended_at = ?"
+                      + " WHERE ended_at = 0 AND expires_at <= ?")) {
+            update.setLong(1, Math.max(nowMillis, 1));
+            update.setLong(2, nowMillis);
+            return update.executeUpdate();
+          }
+        });
+  }
+
+  @Override
   public ReservationState release(String requestId, long nowMillis) {
     return jdbc.inTransaction(
         c -> {
@@ -304,8 +691,8 @@ public final class JdbcLedgerRepository implements LedgerRepository {
   }
 
   @Override
-  public long[] spentAndReserved(String organizationId, long periodStart) {
-    return jdbc.autoCommit(c -> totals(c, organizationId, periodStart));
+  public BudgetTotals totals(String organizationId, long periodStart, long nowMillis) {
+    return jdbc.autoCommit(c -> totals(c, organizationId, periodStart, nowMillis));
   }
 
   @Override
@@ -390,6 +777,16 @@ public final class JdbcLedgerRepository implements LedgerRepository {
   }
 
   private record BudgetRow(long spent, long reserved, long softReachedAt) {}
+
+  /** One budget row's key, ordered as the rows are locked. */
+  private record BudgetKey(String organizationId, long periodStart)
+      implements Comparable<BudgetKey> {
+    @Override
+    public int compareTo(BudgetKey other) {
+      int c = organizationId.compareTo(other.organizationId);
+      return c != 0 ? c : Long.compare(periodStart, other.periodStart);
+    }
+  }
 
   /** Creates the budget row of a period if missing (outside the caller's transaction). */
   private void ensureBudget(String organizationId, long periodStart) {
@@ -509,8 +906,8 @@ public final class JdbcLedgerRepository implements LedgerRepository {
     return Optional.of(notification);
   }
 
-  private static long[] totals(Connection c, String organizationId, long periodStart)
-      throws SQLException {
+  private static BudgetTotals totals(
+      Connection c, String organizationId, long periodStart, long nowMillis) throws SQLException {
     try (var select =
         c.prepareStatement(
             "SELECT spent_micros, reserved_micros FROM budgets"
@@ -518,7 +915,31 @@ public final class JdbcLedgerRepository implements LedgerRepository {
       select.setString(1, organizationId);
       select.setLong(2, periodStart);
       try (var rs = select.executeQuery()) {
-        return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : new long[] {0, 0};
+        if (!rs.next()) {
+          return BudgetTotals.ZERO;
+        }
+        return new BudgetTotals(
+            rs.getLong(1), rs.getLong(2), heldByLeases(c, organizationId, periodStart, nowMillis));
+      }
+    }
+  }
+
+  /**
+   * What the live leases of one budget hold: not returned and not expired at {@code nowMillis}. An
+   * expired lease stops counting at once; the sweep only records that it ended.
+   */
+  private static long heldByLeases(
+      Connection c, String organizationId, long periodStart, long nowMillis) throws SQLException {
+    try (var select =
+        c.prepareStatement(
+            "SELECT COALESCE(SUM(held_micros), 0) FROM budget_leases"
+                + " WHERE organization_id = ? AND period_start = ? AND ended_at = 0"
+                + " AND expires_at > ?")) {
+      select.setString(1, organizationId);
+      select.setLong(2, periodStart);
+      select.setLong(3, nowMillis);
+      try (var rs = select.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0L;
       }
     }
   }

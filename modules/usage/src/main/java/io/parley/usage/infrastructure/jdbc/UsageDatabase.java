@@ -18,7 +18,8 @@ public final class UsageDatabase {
    * Every migration under {@code db/migration}, in order: a new file is added here (a test checks
    * the list against the directory).
    */
-  static final List<String> MIGRATIONS = List.of("V1__usage_schema.sql", "V2__identity.sql");
+  static final List<String> MIGRATIONS =
+      List.of("V1__usage_schema.sql", "V2__identity.sql", "V3__batched_ledger_and_leases.sql");
 
   /** The usage schema. */
   static final Schema SCHEMA =

@@ -37,6 +37,20 @@ class UsageCallersTest {
   }
 
   @Test
+  void batchedBilling_leases_andPrices_areForTheGatewayOnly() {
+    for (var method :
+        java.util.List.of(
+            UsageServiceGrpc.getRecordUsageMethod(),
+            UsageServiceGrpc.getLeaseBudgetMethod(),
+            UsageServiceGrpc.getReturnLeaseMethod(),
+            UsageServiceGrpc.getGetPricesMethod())) {
+      assertThat(UsageCallers.POLICY.callersOf(method.getFullMethodName()))
+          .as(method.getFullMethodName())
+          .containsExactly("gateway");
+    }
+  }
+
+  @Test
   void administrationIsForTheGatewayAndOperators_notForOtherServices() {
     var createKey = UsageServiceGrpc.getCreateApiKeyMethod().getFullMethodName();
 

@@ -302,4 +302,223 @@ class UsageGrpcServiceTest {
         .containsExactlyInAnyOrder(
             "free, input=0", "free, output=0", "m, input=20", "m, output=20");
   }
+
+  private static String organization(String name, long hardLimitMicros) {
+    var org =
+        call()
+            .createOrganization(
+                CreateOrganizationRequest.newBuilder()
+                    .setName(name)
+                    .setOwnerUser(name.toLowerCase() + "@acme.test")
+                    .build())
+            .getOrganization();
+    call()
+        .setLimits(
+            SetLimitsRequest.newBuilder()
+                .setOrganization(org)
+                .setLimits(Limits.newBuilder().setHardLimitMicros(hardLimitMicros))
+                .build());
+    return org;
+  }
+
+  private static UsageRecord.Builder usageRecord(String requestId, String org) {
+    return UsageRecord.newBuilder()
+        .setRequestId(requestId)
+        .setOrganization(org)
+        .setModel("m")
+        .setUsage(tokens(10, 5))
+        .setFinishedAtMs(CLOCK.millis());
+  }
+
+  private static void assertInvalid(Runnable call, String param) {
+    assertThatThrownBy(call::run)
+        .as(param)
+        .satisfies(
+            e -> {
+              var error = GrpcErrors.parse(e);
+              assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(error.reason()).isEqualTo("invalid_value");
+              assertThat(error.metadata()).containsEntry(GrpcErrors.PARAM, param);
+            });
+  }
+
+  @Test
+  void recordUsage_chargesInOrder_andARetriedBatchIsReplayed() {
+    var org = organization("Batch", 0);
+    var batch =
+        RecordUsageRequest.newBuilder()
+            .addRecords(usageRecord("rec-1", org))
+            .addRecords(usageRecord("rec-2", org).setInterrupted(true).setUsage(tokens(1, 1)))
+            .build();
+
+    var first = call().recordUsage(batch);
+    var retry = call().recordUsage(batch);
+
+    assertThat(first.getResultsList())
+        .extracting(r -> r.getRequestId() + "=" + r.getCostMicros() + "/" + r.getReplayed())
+        .containsExactly("rec-1=20/false", "rec-2=3/false");
+    assertThat(retry.getResultsList())
+        .extracting(r -> r.getRequestId() + "=" + r.getCostMicros() + "/" + r.getReplayed())
+        .containsExactly("rec-1=0/true", "rec-2=0/true");
+    var budget = call().getBudget(GetBudgetRequest.newBuilder().setOrganization(org).build());
+    assertThat(budget.getSpentMicros()).isEqualTo(23);
+  }
+
+  @Test
+  void recordUsage_requestIdOfAnotherOrganization_alreadyExistsNamingTheRecord() {
+    var mine = organization("Mine", 0);
+    var theirs = organization("Theirs", 0);
+    call()
+        .recordUsage(
+            RecordUsageRequest.newBuilder().addRecords(usageRecord("shared-id", theirs)).build());
+
+    assertThatThrownBy(
+            () ->
+                call()
+                    .recordUsage(
+                        RecordUsageRequest.newBuilder()
+                            .addRecords(usageRecord("own-id", mine))
+                            .addRecords(usageRecord("shared-id", mine))
+                            .build()))
+        .satisfies(
+            e -> {
+              var error = GrpcErrors.parse(e);
+              assertThat(error.code()).isEqualTo(Status.Code.ALREADY_EXISTS);
+              assertThat(error.reason()).isEqualTo("request_id_conflict");
+              assertThat(error.metadata()).containsEntry(GrpcErrors.PARAM, "records[1].request_id");
+            });
+    var budget = call().getBudget(GetBudgetRequest.newBuilder().setOrganization(mine).build());
+    assertThat(budget.getSpentMicros()).isZero();
+  }
+
+  @Test
+  void recordUsage_boundsEveryInput_invalidArgumentWithParam() {
+    var org = organization("Bounds", 0);
+    var tooMany = RecordUsageRequest.newBuilder();
+    for (int i = 0; i < 1_001; i++) {
+      tooMany.addRecords(usageRecord("many-" + i, org));
+    }
+    assertInvalid(() -> call().recordUsage(tooMany.build()), "records");
+    var cases =
+        java.util.Map.of(
+            "records[1].usage",
+            usageRecord("b-1", org).setUsage(tokens(-1, 0)),
+            "records[1].request_id",
+            usageRecord("r".repeat(129), org),
+            "records[1].organization",
+            usageRecord("b-2", "o".repeat(65)),
+            "records[1].api_key_id",
+            usageRecord("b-3", org).setApiKeyId("key with spaces"),
+            "records[1].lease_id",
+            usageRecord("b-4", org).setLeaseId("l".repeat(65)),
+            "records[1].model",
+            usageRecord("b-5", org).setModel(""),
+            "records[1].finished_at_ms",
+            usageRecord("b-6", org).setFinishedAtMs(-1));
+    cases.forEach(
+        (param, bad) ->
+            assertInvalid(
+                () ->
+                    call()
+                        .recordUsage(
+                            RecordUsageRequest.newBuilder()
+                                .addRecords(usageRecord("fine-" + param, org))
+                                .addRecords(bad)
+                                .build()),
+                param));
+    var budget = call().getBudget(GetBudgetRequest.newBuilder().setOrganization(org).build());
+    assertThat(budget.getSpentMicros()).isZero();
+  }
+
+  @Test
+  void leaseBudget_grants_countsInTheBudget_andReturnLeaseIsIdempotent() {
+    var org = organization("Leases", 1_000);
+
+    var grant =
+        call()
+            .leaseBudget(
+                LeaseBudgetRequest.newBuilder()
+                    .setOrganization(org)
+                    .setLeaseId("lease-grpc-1")
+                    .setHolder("gateway-0")
+                    .setRequestedMicros(600)
+                    .build());
+
+    assertThat(grant.getUnlimited()).isFalse();
+    assertThat(grant.getGrantedMicros()).isEqualTo(600);
+    assertThat(grant.getRemainingMicros()).isEqualTo(400);
+    assertThat(grant.getExpiresAtMs()).isEqualTo(CLOCK.millis() + Stack.LEASE_TTL.toMillis());
+    var budget = call().getBudget(GetBudgetRequest.newBuilder().setOrganization(org).build());
+    assertThat(budget.getReservedMicros()).isEqualTo(600);
+    var back =
+        ReturnLeaseRequest.newBuilder().setLeaseId("lease-grpc-1").setOrganization(org).build();
+    assertThat(call().returnLease(back).getReturnedMicros()).isEqualTo(600);
+    assertThat(call().returnLease(back).getReturnedMicros()).isZero();
+    assertThatThrownBy(
+            () ->
+                call()
+                    .returnLease(
+                        ReturnLeaseRequest.newBuilder()
+                            .setLeaseId("lease-unknown")
+                            .setOrganization(org)
+                            .build()))
+        .satisfies(
+            e -> {
+              var error = GrpcErrors.parse(e);
+              assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(error.reason()).isEqualTo("lease_not_found");
+            });
+
+    var unlimited =
+        call()
+            .leaseBudget(
+                LeaseBudgetRequest.newBuilder()
+                    .setOrganization(organization("Unlimited", 0))
+                    .setLeaseId("lease-grpc-u")
+                    .setHolder("gateway-0")
+                    .setRequestedMicros(600)
+                    .build());
+    assertThat(unlimited.getUnlimited()).isTrue();
+    assertThat(unlimited.getRemainingMicros()).isEqualTo(-1);
+  }
+
+  @Test
+  void leaseBudget_boundsEveryInput() {
+    var org = organization("LeaseBounds", 1_000);
+    var ok =
+        LeaseBudgetRequest.newBuilder()
+            .setOrganization(org)
+            .setLeaseId("lease-b")
+            .setHolder("gateway-0")
+            .setRequestedMicros(10);
+    assertInvalid(
+        () -> call().leaseBudget(ok.clone().setRequestedMicros(0).build()), "requested_micros");
+    assertInvalid(
+        () -> call().leaseBudget(ok.clone().setRequestedMicros(Long.MAX_VALUE).build()),
+        "requested_micros");
+    assertInvalid(
+        () -> call().leaseBudget(ok.clone().setLeaseId("l".repeat(65)).build()), "lease_id");
+    assertInvalid(() -> call().leaseBudget(ok.clone().setLeaseId("").build()), "lease_id");
+    assertInvalid(() -> call().leaseBudget(ok.clone().setHolder("h".repeat(65)).build()), "holder");
+    assertInvalid(() -> call().leaseBudget(ok.clone().setOrganization("").build()), "organization");
+    assertThatThrownBy(() -> call().leaseBudget(ok.clone().setOrganization("org-missing").build()))
+        .satisfies(
+            e -> assertThat(GrpcErrors.parse(e).reason()).isEqualTo("organization_not_found"));
+    assertInvalid(
+        () -> call().returnLease(ReturnLeaseRequest.newBuilder().setOrganization(org).build()),
+        "lease_id");
+  }
+
+  @Test
+  void getPrices_returnsTheConfiguredTable() {
+    var prices = call().getPrices(GetPricesRequest.getDefaultInstance());
+
+    assertThat(prices.getPricesList())
+        .extracting(
+            p -> p.getModel() + "=" + p.getPromptPerMillion() + "/" + p.getCompletionPerMillion())
+        .containsExactly("free=0/0", "m=1000000/2000000");
+    assertThat(prices.getDefaultPrice().getModel()).isEmpty();
+    assertThat(prices.getDefaultPrice().getPromptPerMillion()).isEqualTo(1_000_000);
+    assertThat(prices.getDefaultPrice().getCompletionPerMillion()).isEqualTo(1_000_000);
+  }
 }
