@@ -714,22 +714,33 @@ class HelmChartTest {
   void everyServiceWaitsBeforeSigterm_andGrpcServicesFinishCallsWithinTheGracePeriod() {
     Chart.Rendered rendered = Chart.render(Chart.Options.defaults());
 
-    for (String name : List.of("parley-gateway", "parley-inference")) {
-      var pod = rendered.deployment(name).getSpec().getTemplate().getSpec();
-      var preStop = pod.getContainers().get(0).getLifecycle().getPreStop().getExec();
-      assertThat(preStop.getCommand()).as(name).first().isEqualTo("sleep");
-      assertThat(Integer.parseInt(preStop.getCommand().get(1)))
-          .as(name)
-          .isLessThan(pod.getTerminationGracePeriodSeconds().intValue());
-    }
+    var inference = rendered.deployment("parley-inference").getSpec().getTemplate().getSpec();
+    var inferencePreStop = inference.getContainers().get(0).getLifecycle().getPreStop().getExec();
+    assertThat(inferencePreStop.getCommand()).first().isEqualTo("sleep");
+    assertThat(Integer.parseInt(inferencePreStop.getCommand().get(1)))
+        .isLessThan(inference.getTerminationGracePeriodSeconds().intValue());
+    // The gateway: readiness down, a 15 s pause, then its requests in flight drain for what the
+    // 120 s grace period leaves after Liberty's 30 s quiesce and 5 s.
+    var gateway = rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec();
+    assertThat(gateway.getTerminationGracePeriodSeconds()).isEqualTo(120);
+    assertThat(gateway.getContainers().get(0).getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly("/opt/parley/bin/prestop", "15", "85");
+    // A grace period too short for a drain still pauses.
     assertThat(
-            rendered
+            Chart.render(
+                    Chart.Options.defaults()
+                        .set("services.gateway.terminationGracePeriodSeconds", "40"))
                 .deployment("parley-gateway")
                 .getSpec()
                 .getTemplate()
                 .getSpec()
-                .getTerminationGracePeriodSeconds())
-        .isEqualTo(60);
+                .getContainers()
+                .get(0)
+                .getLifecycle()
+                .getPreStop()
+                .getExec()
+                .getCommand())
+        .containsExactly("/opt/parley/bin/prestop", "15", "15");
     // inference: 120 s grace, 5 s preStop pause, 5 s margin.
     assertThat(rendered.configMap("parley-inference").getData())
         .containsEntry("PARLEY_GRPC_SHUTDOWN_GRACE_MS", "110000");

@@ -2,6 +2,7 @@ package io.parley.gateway.infrastructure;
 
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
+import io.parley.gateway.application.Drain;
 import io.parley.inference.v1.InferenceServiceGrpc;
 import io.parley.inference.v1.ListModelsRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +18,8 @@ import org.eclipse.microprofile.health.Readiness;
  * readiness does not follow its backends — an inference rollout must not hide the admin, key and
  * file APIs, and an endpoint whose backend is unavailable answers OpenAI's 503 itself. Whether
  * inference answers {@code ListModels} is reported as data of the check (kept for a few seconds so
- * probes do not load the service).
+ * probes do not load the service). While the gateway drains before it stops ({@link Drain}), it is
+ * not ready, so that no new request is routed to it.
  */
 @Readiness
 @ApplicationScoped
@@ -26,6 +28,7 @@ public class GatewayReadinessCheck implements HealthCheck {
   private static final String NAME = "gateway";
 
   private Channel channel;
+  private Drain drain;
   private long cacheMillis;
   private long deadlineMillis;
   private volatile HealthCheckResponse last;
@@ -37,15 +40,24 @@ public class GatewayReadinessCheck implements HealthCheck {
   @Inject
   public GatewayReadinessCheck(
       @Inference Channel channel,
+      Drain drain,
       @ConfigProperty(name = "parley.gateway.readiness-cache-ms") long cacheMillis,
       @ConfigProperty(name = "parley.gateway.readiness-deadline-ms") long deadlineMillis) {
     this.channel = channel;
+    this.drain = drain;
     this.cacheMillis = cacheMillis;
     this.deadlineMillis = deadlineMillis;
   }
 
   @Override
   public HealthCheckResponse call() {
+    if (drain.draining()) {
+      return HealthCheckResponse.named(NAME)
+          .down()
+          .withData("draining", true)
+          .withData("in_flight", drain.inFlight())
+          .build();
+    }
     long now = System.nanoTime();
     var cached = last;
     if (cached != null && now - lastAt < TimeUnit.MILLISECONDS.toNanos(cacheMillis)) {

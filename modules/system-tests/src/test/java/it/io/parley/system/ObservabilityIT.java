@@ -29,8 +29,10 @@ import org.junit.jupiter.api.Test;
  * Metrics and traces of real gateway and inference servers: a chat completion is counted and timed
  * on both servers' {@code /metrics}, and the {@code traceparent} a client sends reaches the
  * inference service over gRPC — proven by the spans the inference server itself exports over OTLP
- * to a collector in this test, which carry the client's trace id.
+ * to a collector in this test, which carry the client's trace id. Last, the gateway's preStop
+ * drain.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ObservabilityIT {
 
   private static final String MODEL = ParleyStack.MODEL;
@@ -272,6 +274,58 @@ class ObservabilityIT {
       assertThat(response.body()).contains("\"code\":\"invalid_api_key\"").doesNotContain("jvm_");
     }
     assertThat(scrape(gatewayPort)).contains("# TYPE jvm_memory_used_bytes gauge");
+  }
+
+  /**
+   * The preStop hook's drain, on the real server: readiness goes down while the API keeps serving;
+   * only loopback may ask (the server here listens on loopback only, so the refusal of others is
+   * proven by DrainServletTest), and bad input gets the OpenAI envelope. Runs last: the gateway
+   * stays not ready.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+  void drain_turnsReadinessDown_waitsItsPause_andTheApiStillAnswers() throws Exception {
+    var drainUrl = "http://127.0.0.1:" + gatewayPort + "/drain";
+    var get =
+        http.send(
+            HttpRequest.newBuilder(URI.create(drainUrl)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(get.body()).contains("\"type\":\"invalid_request_error\"");
+    var bad =
+        http.send(
+            HttpRequest.newBuilder(URI.create(drainUrl + "?max_seconds=1e9"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("\"param\":\"max_seconds\"");
+    var ready = URI.create("http://127.0.0.1:" + gatewayPort + "/health/ready");
+    assertThat(
+            http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .as("still ready: a refused drain changes nothing")
+        .isEqualTo(200);
+
+    long start = System.nanoTime();
+    var drained =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(drainUrl + "?min_seconds=2&max_seconds=30"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(500);
+    var notReady =
+        http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(notReady.statusCode()).isEqualTo(503);
+    assertThat(notReady.body()).contains("\"draining\":true");
+    assertThat(chat(null).statusCode()).as("requests that still arrive are served").isEqualTo(200);
+
+    var answer = drained.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("{\"draining\":true,\"in_flight\":0}");
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
   }
 
   private static String scrape(int port) throws Exception {
