@@ -106,6 +106,32 @@ public final class LibertyServer implements AutoCloseable {
         name + " not ready at " + url + " in " + timeout + ": " + tail());
   }
 
+  /**
+   * Kills the server's JVM with SIGKILL (no shutdown hooks, no quiesce), as a crash would, and
+   * waits until it is gone. Its output directory stays, so the same service can be started again on
+   * it.
+   */
+  public void kill() {
+    var pidFile = output.resolve(".pid").resolve(name + ".pid");
+    try {
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
+      var process =
+          ProcessHandle.of(pid)
+              .orElseThrow(
+                  () -> new IllegalStateException(name + " (pid " + pid + ") is not running"));
+      process.destroyForcibly();
+      process.onExit().get(1, java.util.concurrent.TimeUnit.MINUTES);
+      Files.deleteIfExists(pidFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(name + " did not die on SIGKILL", e);
+    }
+  }
+
   /** The server's messages.log. */
   public Path log() {
     return output.resolve(name).resolve("logs/messages.log");

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,9 +30,12 @@ final class TenantStack implements AutoCloseable {
   final int usageGrpcPort = Ports.free();
   final int usageHttpPort = Ports.free();
   final int[] gatewayPorts = {Ports.free(), Ports.free()};
+  final Path root;
   final Path output;
-  final LibertyServer usage;
+  LibertyServer usage;
   final LibertyServer[] gateways = new LibertyServer[2];
+  private Map<String, String> usageEnv;
+  private final List<Map<String, String>> gatewayEnvs = new ArrayList<>();
 
   TenantStack() {
     this(Map.of(), Map.of());
@@ -41,7 +46,7 @@ final class TenantStack implements AutoCloseable {
    * @param replica1Env settings of replica 1 only
    */
   TenantStack(Map<String, String> gatewayEnv, Map<String, String> replica1Env) {
-    var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
+    root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
     output = root.resolve("modules/system-tests/target/servers/tenants");
     try {
       Files.createDirectories(output);
@@ -50,25 +55,21 @@ final class TenantStack implements AutoCloseable {
       try (var c = DriverManager.getConnection(POSTGRES + "postgres", "postgres", "")) {
         c.createStatement().execute("CREATE DATABASE " + database);
       }
-      usage =
-          LibertyServer.start(
-              root,
-              "usage",
-              output,
-              Map.of(
-                  "HTTP_PORT",
-                  Integer.toString(usageHttpPort),
-                  "PARLEY_GRPC_PORT",
-                  Integer.toString(usageGrpcPort),
-                  "PARLEY_USAGE_DB_URL",
-                  POSTGRES + database,
-                  "PARLEY_USAGE_DB_USER",
-                  "postgres",
-                  "PARLEY_USAGE_BOOTSTRAP_KEY_FILE",
-                  keyFile.toString(),
-                  "PARLEY_USAGE_PRICES",
-                  ParleyStack.MODEL + "=1000000/2000000"),
-              base.certs);
+      usageEnv =
+          Map.of(
+              "HTTP_PORT",
+              Integer.toString(usageHttpPort),
+              "PARLEY_GRPC_PORT",
+              Integer.toString(usageGrpcPort),
+              "PARLEY_USAGE_DB_URL",
+              POSTGRES + database,
+              "PARLEY_USAGE_DB_USER",
+              "postgres",
+              "PARLEY_USAGE_BOOTSTRAP_KEY_FILE",
+              keyFile.toString(),
+              "PARLEY_USAGE_PRICES",
+              ParleyStack.MODEL + "=1000000/2000000");
+      usage = LibertyServer.start(root, "usage", output, usageEnv, base.certs);
       usage.awaitReady(
           URI.create("http://127.0.0.1:" + usageHttpPort + "/health/ready"), Duration.ofMinutes(3));
       var prefix = "parley:it:" + Long.toHexString(System.nanoTime()) + ":";
@@ -93,6 +94,7 @@ final class TenantStack implements AutoCloseable {
         if (i == 1) {
           env.putAll(replica1Env);
         }
+        gatewayEnvs.add(Map.copyOf(env));
         gateways[i] =
             LibertyServer.start(root, "gateway", output.resolve("gw" + i), env, base.certs);
       }
@@ -106,6 +108,34 @@ final class TenantStack implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("PostgreSQL on 127.0.0.1:5432 is needed", e);
     }
+  }
+
+  /** Kills gateway replica {@code i} with SIGKILL, as a crash would. */
+  void killGateway(int i) {
+    gateways[i].kill();
+    gateways[i] = null;
+  }
+
+  /** Starts gateway replica {@code i} again, as before (same settings, same output directory). */
+  void startGateway(int i) {
+    gateways[i] =
+        LibertyServer.start(
+            root, "gateway", output.resolve("gw" + i), gatewayEnvs.get(i), base.certs);
+    gateways[i].awaitReady(
+        URI.create("http://127.0.0.1:" + gatewayPorts[i] + "/health/ready"), Duration.ofMinutes(3));
+  }
+
+  /** Stops the usage service (a clean stop). */
+  void stopUsage() {
+    usage.close();
+    usage = null;
+  }
+
+  /** Starts the usage service again on the same database and ports. */
+  void startUsage() {
+    usage = LibertyServer.start(root, "usage", output, usageEnv, base.certs);
+    usage.awaitReady(
+        URI.create("http://127.0.0.1:" + usageHttpPort + "/health/ready"), Duration.ofMinutes(3));
   }
 
   /** Base URL of gateway replica {@code i}. */
