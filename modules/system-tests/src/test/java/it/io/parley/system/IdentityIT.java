@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import it.io.parley.system.TenantStack.Reply;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,8 +62,6 @@ class IdentityIT {
       Map<Actor, String> keys,
       Map<Actor, String> emails) {}
 
-  record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
-
   @BeforeAll
   static void start() throws Exception {
     var base = ParleyStack.shared();
@@ -97,31 +96,7 @@ class IdentityIT {
 
   static Reply call(int replica, String method, String path, String key, String org, String body)
       throws Exception {
-    var builder =
-        HttpRequest.newBuilder(URI.create(stack.baseUrl(replica) + path))
-            .timeout(Duration.ofSeconds(60))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (key != null) {
-      builder.header("Authorization", "Bearer " + key);
-    }
-    if (org != null) {
-      builder.header("OpenAI-Organization", org);
-    }
-    if (body != null) {
-      builder.header("Content-Type", "application/json");
-    }
-    var response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode json;
-    try {
-      json = response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
-    } catch (Exception e) {
-      json = JSON.getNodeFactory().textNode("NOT JSON: " + response.body());
-    }
-    return new Reply(response.statusCode(), json, response);
+    return stack.call(replica, method, path, key, org, body);
   }
 
   static JsonNode ok(Reply reply) {

@@ -2,7 +2,6 @@ package it.io.parley.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MeteringDurabilityIT {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODEL = ParleyStack.MODEL;
 
   static TenantStack stack;
@@ -58,31 +56,6 @@ class MeteringDurabilityIT {
     if (stack != null) {
       stack.close();
     }
-  }
-
-  /** An organization and its owner's key. */
-  record Org(String id, String key) {}
-
-  static Org organization(String name) throws Exception {
-    var created =
-        post(
-            0,
-            "/organizations",
-            stack.adminKey,
-            null,
-            "{\"name\":\"" + name + "\",\"owner\":\"owner@" + name + ".test\"}");
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
-    var body = JSON.readTree(created.body());
-    var org = body.path("id").asText();
-    var key =
-        post(
-            0,
-            "/organization/api_keys",
-            stack.adminKey,
-            org,
-            "{\"name\":\"owner key\",\"user_id\":\"" + body.path("owner").asText() + "\"}");
-    assertThat(key.statusCode()).as(key.body()).isEqualTo(200);
-    return new Org(org, JSON.readTree(key.body()).path("value").asText());
   }
 
   static HttpResponse<String> post(int replica, String path, String key, String org, String body)
@@ -150,7 +123,7 @@ class MeteringDurabilityIT {
   @Test
   @Order(1)
   void gatewayKilledMidStream_billsEveryAdmittedRequestOnce() throws Exception {
-    var org = organization("crash");
+    var org = stack.organization("crash");
     // Requests that got their 200 (a finished unary answer, or a stream's first bytes): admitted.
     Set<String> answered = ConcurrentHashMap.newKeySet();
     var attempts = new AtomicInteger();
@@ -164,7 +137,7 @@ class MeteringDurabilityIT {
               try {
                 var request =
                     HttpRequest.newBuilder(URI.create(stack.baseUrl(0) + "/completions"))
-                        .header("Authorization", "Bearer " + org.key())
+                        .header("Authorization", "Bearer " + org.ownerKey())
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(longStream()))
                         .build();
@@ -192,7 +165,7 @@ class MeteringDurabilityIT {
             while (running.get()) {
               attempts.incrementAndGet();
               try {
-                var response = post(0, "/completions", org.key(), null, unary());
+                var response = post(0, "/completions", org.ownerKey(), null, unary());
                 if (response.statusCode() == 200) {
                   answered.add(response.headers().firstValue("x-request-id").orElseThrow());
                 }
@@ -230,10 +203,10 @@ class MeteringDurabilityIT {
   @Test
   @Order(2)
   void usageDownForAMinute_knownKeysKeepWorking_andEveryRequestLands() throws Exception {
-    var org = organization("outage");
+    var org = stack.organization("outage");
     Set<String> served = new HashSet<>();
     for (int replica = 0; replica < 2; replica++) {
-      var warm = post(replica, "/completions", org.key(), null, unary());
+      var warm = post(replica, "/completions", org.ownerKey(), null, unary());
       assertThat(warm.statusCode()).as(warm.body()).isEqualTo(200);
       served.add(warm.headers().firstValue("x-request-id").orElseThrow());
     }
@@ -243,7 +216,7 @@ class MeteringDurabilityIT {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(outage);
     int i = 0;
     while (System.nanoTime() < until) {
-      var response = post(i++ % 2, "/completions", org.key(), null, unary());
+      var response = post(i++ % 2, "/completions", org.ownerKey(), null, unary());
       if (response.statusCode() == 200) {
         served.add(response.headers().firstValue("x-request-id").orElseThrow());
       } else {

@@ -2,8 +2,9 @@ package it.io.parley.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import it.io.parley.system.TenantStack.Org;
+import it.io.parley.system.TenantStack.Reply;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -37,9 +38,6 @@ class MultiTenantIT {
   static HttpClient http;
   static final List<String> secrets = new ArrayList<>();
 
-  /** An organization with an owner key. */
-  record Org(String id, String ownerKey, String ownerUser) {}
-
   @BeforeAll
   static void start() {
     stack = new TenantStack();
@@ -53,55 +51,15 @@ class MultiTenantIT {
     }
   }
 
-  record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
-
   static Reply call(int replica, String method, String path, String key, String org, String body)
       throws Exception {
-    var builder =
-        HttpRequest.newBuilder(URI.create(stack.baseUrl(replica) + path))
-            .timeout(Duration.ofSeconds(60))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (key != null) {
-      builder.header("Authorization", "Bearer " + key);
-    }
-    if (org != null) {
-      builder.header("OpenAI-Organization", org);
-    }
-    if (body != null) {
-      builder.header("Content-Type", "application/json");
-    }
-    var response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode json = response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
-    return new Reply(response.statusCode(), json, response);
+    return stack.call(replica, method, path, key, org, body);
   }
 
   static Org organization(String name) throws Exception {
-    var created =
-        call(
-            0,
-            "POST",
-            "/organizations",
-            stack.adminKey,
-            null,
-            "{\"name\":\"" + name + "\",\"owner\":\"owner@" + name + ".test\"}");
-    assertThat(created.status()).as(created.body().toString()).isEqualTo(200);
-    var org = created.body().path("id").asText();
-    var owner = created.body().path("owner").asText();
-    var key =
-        call(
-            0,
-            "POST",
-            "/organization/api_keys",
-            stack.adminKey,
-            org,
-            "{\"name\":\"owner key\",\"user_id\":\"" + owner + "\"}");
-    assertThat(key.status()).as(key.body().toString()).isEqualTo(200);
-    secrets.add(key.body().path("value").asText());
-    return new Org(org, key.body().path("value").asText(), owner);
+    var org = stack.organization(name);
+    secrets.add(org.ownerKey());
+    return org;
   }
 
   static String completion(int maxTokens) {

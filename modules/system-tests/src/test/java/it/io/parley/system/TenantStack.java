@@ -1,10 +1,15 @@
 package it.io.parley.system;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.parley.testing.LibertyServer;
 import io.parley.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -30,6 +35,15 @@ final class TenantStack implements AutoCloseable {
   final int usageGrpcPort = Ports.free();
   final int usageHttpPort = Ports.free();
   final int[] gatewayPorts = {Ports.free(), Ports.free()};
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** HTTP/1.1 client for the tests' calls. */
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
   final Path root;
   final Path output;
   LibertyServer usage;
@@ -108,6 +122,73 @@ final class TenantStack implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("PostgreSQL on 127.0.0.1:5432 is needed", e);
     }
+  }
+
+  /**
+   * An HTTP answer: status, body as JSON (a text node when it is not JSON) and the raw response.
+   */
+  record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+
+  /** An organization made through the admin API, with its owner and the owner's key. */
+  record Org(String id, String ownerKey, String ownerUser) {}
+
+  /** A call to gateway replica {@code replica}'s API ({@code path} after {@code /v1}). */
+  Reply call(int replica, String method, String path, String key, String org, String body)
+      throws IOException, InterruptedException {
+    var builder =
+        HttpRequest.newBuilder(URI.create(baseUrl(replica) + path))
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      builder.header("Authorization", "Bearer " + key);
+    }
+    if (org != null) {
+      builder.header("OpenAI-Organization", org);
+    }
+    if (body != null) {
+      builder.header("Content-Type", "application/json");
+    }
+    var response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode json;
+    try {
+      json = response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
+    } catch (IOException e) {
+      json = JSON.getNodeFactory().textNode("NOT JSON: " + response.body());
+    }
+    return new Reply(response.statusCode(), json, response);
+  }
+
+  /** Creates an organization (as the admin, through replica 0) and a key of its owner. */
+  Org organization(String name) throws IOException, InterruptedException {
+    var created =
+        call(
+            0,
+            "POST",
+            "/organizations",
+            adminKey,
+            null,
+            "{\"name\":\"" + name + "\",\"owner\":\"owner@" + name + ".test\"}");
+    if (created.status() != 200) {
+      throw new IllegalStateException("creating organization " + name + ": " + created.body());
+    }
+    var org = created.body().path("id").asText();
+    var owner = created.body().path("owner").asText();
+    var key =
+        call(
+            0,
+            "POST",
+            "/organization/api_keys",
+            adminKey,
+            org,
+            "{\"name\":\"owner key\",\"user_id\":\"" + owner + "\"}");
+    if (key.status() != 200) {
+      throw new IllegalStateException("creating a key in " + org + ": " + key.body());
+    }
+    return new Org(org, key.body().path("value").asText(), owner);
   }
 
   /** Kills gateway replica {@code i} with SIGKILL, as a crash would. */
