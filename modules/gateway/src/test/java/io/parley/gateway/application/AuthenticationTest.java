@@ -31,6 +31,7 @@ class AuthenticationTest {
             usage.client(),
             "org-admin",
             5_000,
+            0,
             now::get,
             () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
             feed);
@@ -115,6 +116,7 @@ class AuthenticationTest {
             usage.client(),
             "org-admin",
             5_000,
+            0,
             now::get,
             () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
             feed);
@@ -136,6 +138,7 @@ class AuthenticationTest {
             null,
             "org-admin",
             5_000,
+            0,
             now::get,
             () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
             feed);
