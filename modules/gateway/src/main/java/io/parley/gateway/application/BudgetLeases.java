@@ -285,6 +285,11 @@ public class BudgetLeases {
           return new Charge(organization, model, 0, null, false);
         }
         var lease = org.current;
+        if (lease != null && wallMillis.getAsLong() >= lease.retireAtMillis) {
+          // Close to its expiry and not yet retired by the housekeeping: no more admissions on it.
+          retire(org);
+          lease = null;
+        }
         if (lease != null && lease.remaining >= cost) {
           lease.remaining -= cost;
           lease.inFlight++;

@@ -216,6 +216,19 @@ class BudgetLeasesTest {
     assertThat(usage.returned).containsExactly(first, next.leaseId());
   }
 
+  @Test
+  void leaseCloseToItsExpiry_admitsNothingMore_evenBeforeTheHousekeeping() {
+    usage.hardLimits.put("org-a", 100_000_000L);
+    usage.leaseExpiresAtMs = wall.get() + 90_000;
+    var leases = leases(settings(100_000, 10, true, 1_000_000));
+    String first = leases.charge("org-a", "stories", ESTIMATE).leaseId();
+
+    wall.addAndGet(61_000);
+
+    assertThat(leases.charge("org-a", "stories", ESTIMATE).leaseId()).isNotEqualTo(first);
+    assertThat(usage.leaseCalls).hasSize(2);
+  }
+
   private BudgetLeases leases(BudgetLeases.Settings settings) {
     return new BudgetLeases(usage.client(), outbox, settings, nanos::get, wall::get, null);
   }
