@@ -8,6 +8,7 @@ import io.parley.gateway.application.AdmittedUsage;
 import io.parley.gateway.application.ScriptedUsage;
 import io.parley.gateway.domain.ServiceUnavailableException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -173,6 +174,50 @@ class JournalUsageOutboxTest {
     assertThat(usage.ledger.get("req_running_2").getInterrupted()).isTrue();
     assertThat(usage.ledger.get("req_running_2").getUsage().getCompletionTokens()).isEqualTo(100);
     assertThat(third.pending()).isZero();
+  }
+
+  @Test
+  void processKilledWithSigkill_everyRequestItJournalledIsBilledOnce() throws Exception {
+    var java = ProcessHandle.current().info().command().orElseThrow();
+    var child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                OutboxCrashChild.class.getName(),
+                dir.toString(),
+                "30",
+                "20")
+            .redirectErrorStream(true)
+            .start();
+    try (var out =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      do {
+        line = out.readLine();
+      } while (line != null && !line.equals("journalled"));
+      assertThat(line).as("the child journalled its requests").isEqualTo("journalled");
+      child.destroyForcibly(); // SIGKILL
+      assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(child.exitValue()).isEqualTo(137);
+
+    var outbox = outbox(1 << 20);
+
+    await(() -> usage.ledger.size() == 50 && outbox.pending() == 0);
+    for (int i = 0; i < 50; i++) {
+      var record = usage.ledger.get("req_" + i);
+      assertThat(usage.receipts("req_" + i)).isEqualTo(1);
+      if (i < 30) {
+        assertThat(record.getInterrupted()).isFalse();
+        assertThat(record.getUsage().getCompletionTokens()).isEqualTo(i);
+      } else {
+        assertThat(record.getInterrupted()).isTrue();
+        assertThat(record.getUsage().getCompletionTokens()).isEqualTo(100);
+      }
+    }
+    assertThat(usage.ledger.get("req_4").getLeaseId()).isEqualTo("lease_1");
   }
 
   @Test
