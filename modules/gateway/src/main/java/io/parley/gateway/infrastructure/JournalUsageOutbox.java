@@ -162,6 +162,7 @@ public class JournalUsageOutbox implements UsageOutbox {
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> perLease = new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<UsageRecord> ready = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<FileChannel> closing = new LinkedBlockingQueue<>();
   private FileChannel lockChannel;
   private FileLock dirLock;
   private FileChannel current;
@@ -388,6 +389,7 @@ public class JournalUsageOutbox implements UsageOutbox {
             clock.millis(),
             false,
             null);
+    byte[] line = line(event);
     synchronized (lock) {
       if (pending.containsKey(admitted.requestId())) {
         // Request ids are unique per request; a repeat while the first runs is billed with it.
@@ -395,7 +397,7 @@ public class JournalUsageOutbox implements UsageOutbox {
         return;
       }
       try {
-        append(event);
+        append(line);
       } catch (IOException e) {
         LOG.log(System.Logger.Level.ERROR, "usage outbox write failed", e);
         throw ServiceUnavailableException.usage(settings.retryAfterSeconds());
@@ -410,28 +412,28 @@ public class JournalUsageOutbox implements UsageOutbox {
     if (p == null) {
       return;
     }
-    Event end;
+    var a = p.admitted;
+    var end =
+        new Event(
+            Event.FINISHED,
+            a.requestId(),
+            a.organization(),
+            a.apiKeyId(),
+            a.model(),
+            a.leaseId(),
+            actual.getPromptTokens(),
+            actual.getCompletionTokens(),
+            clock.millis(),
+            false,
+            null);
+    byte[] line = line(end);
     synchronized (lock) {
       if (p.finished) {
         return;
       }
       p.finished = true;
-      var a = p.admitted;
-      end =
-          new Event(
-              Event.FINISHED,
-              a.requestId(),
-              a.organization(),
-              a.apiKeyId(),
-              a.model(),
-              a.leaseId(),
-              actual.getPromptTokens(),
-              actual.getCompletionTokens(),
-              clock.millis(),
-              false,
-              null);
       try {
-        append(end);
+        append(line);
       } catch (IOException e) {
         // Still sent while this process lives; after a crash it would be billed as admitted.
         LOG.log(System.Logger.Level.ERROR, requestId + ": usage outbox write failed", e);
@@ -463,13 +465,27 @@ public class JournalUsageOutbox implements UsageOutbox {
     }
   }
 
-  /** Writes one line to the current segment (guarded by {@link #lock}). */
+  private static byte[] line(Event event) {
+    try {
+      return (JSON.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a journal event did not serialize", e);
+    }
+  }
+
+  /** Writes one event to the current segment (guarded by {@link #lock}). */
   private void append(Event event) throws IOException {
-    byte[] line = (JSON.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
+    append(line(event));
+  }
+
+  /**
+   * Writes one line to the current segment (guarded by {@link #lock}). A full segment is handed to
+   * the fsync timer, which syncs and closes it off the request path.
+   */
+  private void append(byte[] line) throws IOException {
     var segment = segments.get(currentSeq);
     if (segment.bytes > 0 && segment.bytes + line.length > settings.segmentBytes()) {
-      current.force(false);
-      current.close();
+      closing.add(current);
       currentSeq++;
       startSegment();
       segment = segments.get(currentSeq);
@@ -518,6 +534,14 @@ public class JournalUsageOutbox implements UsageOutbox {
   }
 
   private void fsync() {
+    for (FileChannel full; (full = closing.poll()) != null; ) {
+      try {
+        full.force(false);
+        full.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "syncing a full outbox segment failed", e);
+      }
+    }
     if (!dirty) {
       return;
     }
@@ -529,8 +553,7 @@ public class JournalUsageOutbox implements UsageOutbox {
     try {
       channel.force(false);
     } catch (IOException e) {
-      // A segment closed meanwhile was forced when it was closed.
-      dirty = true;
+      dirty = true; // tried again on the next tick
     }
   }
 
@@ -703,6 +726,7 @@ public class JournalUsageOutbox implements UsageOutbox {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    fsync();
     synchronized (lock) {
       try {
         current.force(false);
