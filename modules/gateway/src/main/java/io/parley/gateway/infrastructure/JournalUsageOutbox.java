@@ -15,7 +15,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -286,39 +288,37 @@ public class JournalUsageOutbox implements UsageOutbox {
       var path = entry.getValue();
       segments.put(seq, new Segment(path, Files.size(path)));
       totalBytes += Files.size(path);
-      var lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-      for (int i = 0; i < lines.size(); i++) {
-        var line = lines.get(i);
-        if (line.isBlank()) {
-          continue;
-        }
-        Event event;
-        try {
-          event = JSON.readValue(line, Event.class);
-        } catch (JsonProcessingException e) {
-          boolean last = i == lines.size() - 1;
-          int lineNumber = i + 1;
-          LOG.log(
-              last ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
-              () ->
-                  (last ? "torn last line skipped in " : "unreadable line skipped in ")
-                      + path
-                      + ":"
-                      + lineNumber);
-          continue;
-        }
-        switch (event.event()) {
-          case Event.ADMITTED -> open.put(event.requestId(), new Pending(seq, event));
-          case Event.FINISHED -> finished.put(event.requestId(), event);
-          case Event.RECORDED -> {
-            if (event.requestIds() != null) {
-              for (var id : event.requestIds()) {
-                open.remove(id);
-                finished.remove(id);
-              }
-            }
+      // Line by line (a journal can be large); a line that does not parse is reported once the
+      // next line shows whether it was the last one (torn by a crash) or damage in the middle.
+      // (A reader that replaces malformed bytes: a torn line may end inside a character.)
+      try (var reader =
+          new BufferedReader(
+              new InputStreamReader(Files.newInputStream(path), StandardCharsets.UTF_8))) {
+        int lineNumber = 0;
+        int unreadable = 0;
+        String line;
+        while ((line = reader.readLine()) != null) {
+          lineNumber++;
+          if (line.isBlank()) {
+            continue;
           }
-          case null, default -> {}
+          if (unreadable > 0) {
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "unreadable line skipped in " + path + ":" + unreadable);
+            unreadable = 0;
+          }
+          Event event;
+          try {
+            event = JSON.readValue(line, Event.class);
+          } catch (JsonProcessingException e) {
+            unreadable = lineNumber;
+            continue;
+          }
+          replay(event, seq, open, finished);
+        }
+        if (unreadable > 0) {
+          LOG.log(System.Logger.Level.INFO, "torn last line skipped in " + path + ":" + unreadable);
         }
       }
     }
@@ -363,6 +363,24 @@ public class JournalUsageOutbox implements UsageOutbox {
       LOG.log(
           System.Logger.Level.INFO,
           () -> "usage outbox: " + owed + " records to send (" + cut + " interrupted requests)");
+    }
+  }
+
+  /** Applies one journal event to what replay has found so far. */
+  private static void replay(
+      Event event, long seq, Map<String, Pending> open, Map<String, Event> finished) {
+    switch (event.event()) {
+      case Event.ADMITTED -> open.put(event.requestId(), new Pending(seq, event));
+      case Event.FINISHED -> finished.put(event.requestId(), event);
+      case Event.RECORDED -> {
+        if (event.requestIds() != null) {
+          for (var id : event.requestIds()) {
+            open.remove(id);
+            finished.remove(id);
+          }
+        }
+      }
+      case null, default -> {}
     }
   }
 

@@ -129,8 +129,10 @@ class JournalUsageOutboxTest {
     first.finished("req_a", usage(2, 2));
     kill(first);
     var last = segments().getLast();
-    Files.writeString(
-        last, "{\"event\":\"finished\",\"requestId\":\"req_", StandardOpenOption.APPEND);
+    // Torn inside a two-byte character ("é" is C3 A9).
+    byte[] torn =
+        "{\"event\":\"finished\",\"requestId\":\"req_\u00e9".getBytes(StandardCharsets.UTF_8);
+    Files.write(last, java.util.Arrays.copyOf(torn, torn.length - 1), StandardOpenOption.APPEND);
     usage.down.set(false);
 
     var second = reopen();
