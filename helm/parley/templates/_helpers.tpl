@@ -235,6 +235,10 @@ PARLEY_GATEWAY_REDIS_URL: {{ $root.Values.redis.url | quote }}
 {{- if include "parley.enabled" (dict "root" $root "name" "files") }}
 PARLEY_FILES_MAX_UPLOAD_BYTES: {{ $root.Values.fileStore.maxFileBytes | int64 | quote }}
 {{- end }}
+{{- /* The usage outbox journal: its own writable volume (services.gateway.writableDirs.outbox). */}}
+{{- with $svc.writableDirs.outbox }}
+PARLEY_GATEWAY_OUTBOX_DIR: {{ .mountPath | quote }}
+{{- end }}
 {{- if $svc.mountAdminKey }}
 PARLEY_GATEWAY_ADMIN_KEY_FILE: "/etc/parley/secrets/admin-key"
 {{- /* The key comes from the Secret; never generate one into the read-only filesystem. */}}

@@ -183,6 +183,24 @@ class HelmChartTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("valueSets")
+  void gatewayUsageOutbox_isOnItsOwnWritableVolume(String label, Chart.Options options) {
+    Chart.Rendered rendered = Chart.render(options);
+    Deployment gateway = rendered.deployment("parley-gateway");
+    PodSpec pod = gateway.getSpec().getTemplate().getSpec();
+
+    Volume volume = volume(pod, "outbox");
+    assertThat(volume.getEmptyDir()).isNotNull();
+    assertThat(volume.getEmptyDir().getSizeLimit().toString()).isEqualTo("2Gi");
+    assertThat(mount(container(gateway), "outbox").getMountPath())
+        .isEqualTo("/var/lib/parley/outbox");
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .containsEntry("PARLEY_GATEWAY_OUTBOX_DIR", "/var/lib/parley/outbox");
+    assertThat(rendered.configMap("parley-inference").getData())
+        .doesNotContainKey("PARLEY_GATEWAY_OUTBOX_DIR");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
   void probesUseTheMicroProfileHealthEndpoints(String label, Chart.Options options) {
     Chart.Rendered rendered = Chart.render(options);
 

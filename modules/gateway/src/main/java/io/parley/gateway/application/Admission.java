@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Lets a generation run, or not: rate limits first (one request and the estimated tokens), then the
- * budget reservation. The {@link Ticket} it hands out trues both up when the generation ends.
+ * budget (the estimate's cost from the organization's leased budget, no call per request; see
+ * {@link Metering}). The {@link Ticket} it hands out trues both up when the generation ends.
  */
 @ApplicationScoped
 public class Admission {
@@ -52,10 +53,10 @@ public class Admission {
     if (!decision.allowed()) {
       throw decision.exception(model, caller.organization());
     }
-    var ticket = new Ticket(caller, requestId, model, estimate, decision);
+    var ticket = new Ticket(caller, model, estimate, decision);
     if (metering != null) {
       try {
-        metering.reserve(requestId, caller, model, estimate);
+        ticket.metered = metering.admit(requestId, caller, model, estimate).orElse(null);
       } catch (RuntimeException e) {
         ticket.refund();
         throw e;
@@ -81,20 +82,15 @@ public class Admission {
    */
   public final class Ticket {
     private final Caller caller;
-    private final String requestId;
     private final String model;
     private final TokenEstimate estimate;
     private final RateLimitDecision decision;
     private final AtomicBoolean done = new AtomicBoolean();
+    private Metering.Metered metered;
 
     private Ticket(
-        Caller caller,
-        String requestId,
-        String model,
-        TokenEstimate estimate,
-        RateLimitDecision decision) {
+        Caller caller, String model, TokenEstimate estimate, RateLimitDecision decision) {
       this.caller = caller;
-      this.requestId = requestId;
       this.model = model;
       this.estimate = estimate;
       this.decision = decision;
@@ -111,8 +107,9 @@ public class Admission {
     }
 
     /**
-     * The generation ended (completed, failed, cancelled): the token buckets are trued up and the
-     * usage settled with what was used; a generation that used nothing is released instead.
+     * The generation ended (completed, failed, cancelled): the token buckets are trued up, the
+     * unused part of the estimate goes back to the budget and the usage (zero for a generation that
+     * used nothing) is written to the outbox, which bills it.
      */
     public void finish(TokenUsage actual) {
       if (!done.compareAndSet(false, true)) {
@@ -121,16 +118,15 @@ public class Admission {
       if (limiter != null) {
         limiter.correct(caller, model, (long) actual.getTotalTokens() - estimate.total());
       }
-      if (metering != null) {
-        if (actual.getTotalTokens() == 0) {
-          metering.release(requestId);
-        } else {
-          metering.settle(requestId, caller, model, actual);
-        }
+      if (metered != null) {
+        metering.finish(metered, actual);
       }
     }
 
-    /** Nothing ran (the generation could not start): the tokens go back, the reservation too. */
+    /**
+     * Nothing ran (the generation could not start): the tokens and the budget go back; the request
+     * is recorded with zero tokens.
+     */
     public void release() {
       finish(TokenUsage.getDefaultInstance());
     }

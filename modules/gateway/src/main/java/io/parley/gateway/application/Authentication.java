@@ -1,8 +1,10 @@
 package io.parley.gateway.application;
 
 import io.parley.gateway.domain.AuthenticationException;
+import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.Role;
+import io.parley.gateway.domain.ServiceUnavailableException;
 import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.usage.v1.AuthenticateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 /**
  * Finds out who sent a request from its bearer key and {@code OpenAI-Organization} header.
@@ -62,12 +66,18 @@ public class Authentication {
   private String adminOrganization;
   private volatile String bootstrapOrganization;
   private long cacheNanos;
+  private long staleNanos;
   private LongSupplier clock;
   private InstantSource wallClock;
   private ChangeFeed feed;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-  private record Cached(Caller caller, long until) {}
+  /**
+   * @param until reused without asking until then (nanosecond clock)
+   * @param fetched when the usage service gave the answer (nanosecond clock)
+   * @param expiresAtMillis the key's expiry (wall clock); 0 = never
+   */
+  private record Cached(Caller caller, long until, long fetched, long expiresAtMillis) {}
 
   /** For CDI proxies. */
   protected Authentication() {}
@@ -78,12 +88,14 @@ public class Authentication {
       UsageClient usage,
       @ConfigProperty(name = "parley.gateway.admin-organization") String adminOrganization,
       @ConfigProperty(name = "parley.gateway.auth-cache-ms") long cacheMillis,
+      @ConfigProperty(name = "parley.gateway.auth.stale-seconds") long staleSeconds,
       ChangeFeed feed) {
     this(
         adminKey,
         usage,
         adminOrganization,
         cacheMillis,
+        staleSeconds,
         System::nanoTime,
         InstantSource.system(),
         feed);
@@ -94,6 +106,8 @@ public class Authentication {
    * @param usage the usage service, or {@code null} / not enabled for admin-key-only mode
    * @param adminOrganization the admin key's organization when the request names none
    * @param cacheMillis how long a positive answer of the usage service is reused (0: never)
+   * @param staleSeconds how long a positive answer is still used while the usage service cannot be
+   *     reached (0: never)
    * @param clock nanosecond clock
    * @param wallClock the time keys expire by
    * @param feed changes made on other replicas (cached answers are trusted only while it is live)
@@ -103,6 +117,7 @@ public class Authentication {
       UsageClient usage,
       String adminOrganization,
       long cacheMillis,
+      long staleSeconds,
       LongSupplier clock,
       InstantSource wallClock,
       ChangeFeed feed) {
@@ -110,6 +125,7 @@ public class Authentication {
     this.usage = usage;
     this.adminOrganization = adminOrganization;
     this.cacheNanos = cacheMillis * 1_000_000;
+    this.staleNanos = staleSeconds * 1_000_000_000;
     this.clock = clock;
     this.wallClock = wallClock;
     this.feed = feed;
@@ -158,21 +174,41 @@ public class Authentication {
     if (cached != null && now - cached.until < 0 && feed.live()) {
       return cached.caller;
     }
-    var response = usage.authenticate(key, asked.orElse(""));
+    AuthenticateResponse response;
+    try {
+      response = usage.authenticate(key, asked.orElse(""));
+    } catch (ServiceUnavailableException
+        | BackendUnavailableException
+        | CircuitBreakerOpenException
+        | TimeoutException e) {
+      if (cached != null
+          && now - cached.fetched - staleNanos < 0
+          && (cached.expiresAtMillis == 0 || wallClock.millis() < cached.expiresAtMillis)) {
+        // The usage service is away: the last good answer stands for a while (outage credit).
+        return cached.caller;
+      }
+      throw e;
+    }
     var caller = toCaller(response);
     long until = now + cacheNanos;
     if (response.getApiKeyExpiresAt() > 0) {
       long left = response.getApiKeyExpiresAt() * 1000 - wallClock.millis();
       until = Math.min(until, now + Math.max(0, left) * 1_000_000);
     }
-    if (cacheNanos > 0 && until - now > 0) {
+    if ((cacheNanos > 0 && until - now > 0) || staleNanos > 0) {
       if (cache.size() >= MAX_ENTRIES) {
-        cache.values().removeIf(c -> now - c.until >= 0);
+        cache.values().removeIf(c -> now - c.until >= 0 && now - c.fetched - staleNanos >= 0);
         if (cache.size() >= MAX_ENTRIES) {
           cache.clear();
         }
       }
-      cache.put(cacheKey, new Cached(caller, until));
+      cache.put(
+          cacheKey,
+          new Cached(
+              caller,
+              cacheNanos > 0 ? until : now,
+              now,
+              Math.max(0, response.getApiKeyExpiresAt()) * 1000));
     }
     return caller;
   }

@@ -75,7 +75,7 @@ public class ContentModeration {
     try {
       var response = safety.moderate(request);
       if (metering != null && metering.enabled()) {
-        metering.settle(
+        metering.record(
             request.getRequestId(), caller, response.getModel(), TokenUsage.getDefaultInstance());
       }
       return response;

@@ -2,168 +2,105 @@ package io.parley.gateway.application;
 
 import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.Caller;
-import io.parley.gateway.domain.GatewayException;
-import io.parley.gateway.infrastructure.UsageClient;
-import io.parley.usage.v1.SettleRequest;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * The gateway's side of the usage ledger. Every generation reserves its worst case before it runs
- * ({@code Reserve}, keyed by the request id) and afterwards settles what it actually used ({@code
- * Settle}) or releases the reservation when nothing ran ({@code Release}). Settle and Release run
- * off the request thread and are retried with backoff until the usage service acknowledges them;
- * the service keys both by request id, so a retry never counts twice. Only a refusal that no retry
- * can change (a 4xx answer) ends the retries. Pending calls live in memory: a gateway that dies
- * before the usage service answered leaves the reservation to the usage service's expiry.
+ * The gateway's side of the usage ledger, with no call to the usage service per request. Before a
+ * generation runs, its worst-case cost is taken from the organization's leased budget ({@link
+ * BudgetLeases}) and the request is written to the {@link UsageOutbox}; when it ends, what it used
+ * is written to the outbox (which sends it to the ledger in batches, exactly once) and the unused
+ * part of the estimate goes back to the budget.
  *
  * <p>Without a usage service every method does nothing.
  */
 @ApplicationScoped
 public class Metering {
 
-  private static final Logger LOG = Logger.getLogger(Metering.class.getName());
+  private static final System.Logger LOG = System.getLogger(Metering.class.getName());
 
-  private static final long FIRST_BACKOFF_MILLIS = 200;
-  private static final long MAX_BACKOFF_MILLIS = 30_000;
-
-  private UsageClient usage;
-  private ScheduledExecutorService executor;
-  private final AtomicInteger pending = new AtomicInteger();
+  private BudgetLeases leases;
+  private UsageOutbox outbox;
 
   /** For CDI proxies. */
   protected Metering() {}
 
-  @Inject
-  public Metering(UsageClient usage) {
-    this(
-        usage,
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("parley-metering").daemon().factory()));
-  }
-
   /**
-   * @param usage the usage service
-   * @param executor runs settles and releases and their retries
+   * @param leases the organizations' budgets
+   * @param outbox the journal the usage records leave from
    */
-  public Metering(UsageClient usage, ScheduledExecutorService executor) {
-    this.usage = usage;
-    this.executor = executor;
+  @Inject
+  public Metering(BudgetLeases leases, UsageOutbox outbox) {
+    this.leases = leases;
+    this.outbox = outbox;
   }
 
   /** Whether a usage service is configured. */
   public boolean enabled() {
-    return usage != null && usage.enabled();
+    return leases != null && leases.enabled();
   }
 
   /**
-   * Reserves the worst case of a request.
+   * Charges a request's worst case and writes it down before it runs.
    *
+   * @return what to {@link #finish} when the request ends; empty when nothing is metered
    * @throws io.parley.gateway.domain.QuotaExceededException past the organization's hard limit
+   * @throws io.parley.gateway.domain.ServiceUnavailableException when the budget cannot be decided
+   *     or the outbox cannot take the request
    */
-  public void reserve(String requestId, Caller caller, String model, TokenEstimate estimate) {
-    if (enabled()) {
-      usage.reserve(requestId, caller.organization(), caller.apiKeyId(), model, estimate.toUsage());
+  public java.util.Optional<Metered> admit(
+      String requestId, Caller caller, String model, TokenEstimate estimate) {
+    if (!enabled()) {
+      return java.util.Optional.empty();
     }
+    var estimated = estimate.toUsage();
+    var charge = leases.charge(caller.organization(), model, estimated);
+    try {
+      outbox.admitted(
+          new AdmittedUsage(
+              requestId,
+              caller.organization(),
+              caller.apiKeyId(),
+              model,
+              estimated,
+              charge.leaseId()));
+    } catch (RuntimeException e) {
+      leases.settle(charge, TokenUsage.getDefaultInstance());
+      throw e;
+    }
+    return java.util.Optional.of(new Metered(requestId, charge));
   }
 
-  /** Settles a request with the tokens it used, in the background, until acknowledged. */
-  public void settle(String requestId, Caller caller, String model, TokenUsage actual) {
+  /** A metered request ended having used {@code actual}: billed through the outbox. */
+  public void finish(Metered metered, TokenUsage actual) {
+    outbox.finished(metered.requestId(), actual);
+    leases.settle(metered.charge(), actual);
+  }
+
+  /**
+   * Records a request that is charged nothing up front and has already ended (a moderation), in the
+   * ledger through the outbox.
+   */
+  public void record(String requestId, Caller caller, String model, TokenUsage actual) {
     if (!enabled()) {
       return;
     }
-    var request =
-        SettleRequest.newBuilder()
-            .setRequestId(requestId)
-            .setActual(actual)
-            .setOrganization(caller.organization())
-            .setApiKeyId(caller.apiKeyId())
-            .setModel(model)
-            .build();
-    submit(requestId, "Settle", () -> usage.settle(request), 0);
-  }
-
-  /** Releases the reservation of a request that used nothing, in the background. */
-  public void release(String requestId) {
-    if (enabled()) {
-      submit(requestId, "Release", () -> usage.release(requestId), 0);
-    }
-  }
-
-  /** Settles and releases not yet acknowledged. */
-  public int pending() {
-    return pending.get();
-  }
-
-  private void submit(String requestId, String what, Runnable call, int attempt) {
-    if (attempt == 0) {
-      pending.incrementAndGet();
-    }
-    long delay =
-        attempt == 0
-            ? 0
-            : Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(attempt - 1, 20));
     try {
-      executor.schedule(
-          () -> attempt(requestId, what, call, attempt), delay, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      pending.decrementAndGet();
-      LOG.warning(() -> requestId + ": " + what + " not sent: the gateway is stopping");
-    }
-  }
-
-  private void attempt(String requestId, String what, Runnable call, int attempt) {
-    try {
-      call.run();
-      pending.decrementAndGet();
-    } catch (GatewayException e) {
-      if (e.status() >= 400 && e.status() < 500 && e.status() != 429) {
-        pending.decrementAndGet();
-        LOG.warning(() -> requestId + ": " + what + " refused: " + e.getMessage());
-        return;
-      }
-      retry(requestId, what, call, attempt, e);
+      outbox.admitted(
+          new AdmittedUsage(
+              requestId, caller.organization(), caller.apiKeyId(), model, actual, ""));
+      outbox.finished(requestId, actual);
     } catch (RuntimeException e) {
-      retry(requestId, what, call, attempt, e);
+      // The request was served already; failing its answer now would not unspend it.
+      LOG.log(System.Logger.Level.WARNING, requestId + ": usage not written to the outbox: " + e);
     }
   }
 
-  private void retry(
-      String requestId, String what, Runnable call, int attempt, RuntimeException failure) {
-    LOG.log(
-        attempt == 0 ? Level.INFO : Level.FINE,
-        requestId
-            + ": "
-            + what
-            + " failed (attempt "
-            + (attempt + 1)
-            + "), will retry: "
-            + failure);
-    submit(requestId, what, call, attempt + 1);
-  }
-
-  /** Gives pending calls a few seconds, then stops. */
-  @PreDestroy
-  void stop() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (pending.get() > 0 && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    if (pending.get() > 0) {
-      LOG.warning(pending.get() + " settles were not acknowledged before shutdown");
-    }
-    executor.shutdownNow();
-  }
+  /**
+   * A request admitted by {@link #admit}.
+   *
+   * @param requestId its request id
+   * @param charge what its budget was charged
+   */
+  public record Metered(String requestId, BudgetLeases.Charge charge) {}
 }

@@ -18,9 +18,8 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 /**
  * Embeds inputs with one model, admitted and metered like a generation that produces no completion:
- * the rate limits take one request and the estimated prompt tokens, the budget reserves them, and
- * afterwards both are trued up to the prompt tokens the service counted (or released when nothing
- * ran).
+ * the rate limits take one request and the estimated prompt tokens, the budget their cost, and
+ * afterwards both are trued up to the prompt tokens the service counted (zero when nothing ran).
  *
  * <p>Prompt tokens are estimated as for generations: UTF-8 bytes / 4 (rounded up) per text input,
  * the exact count for a token input.

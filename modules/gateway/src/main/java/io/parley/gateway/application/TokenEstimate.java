@@ -5,8 +5,8 @@ import io.parley.inference.v1.GenerateRequest;
 import java.util.List;
 
 /**
- * The tokens a generation is charged up front (rate limits and the budget reservation), trued up to
- * the actual counts when it ends.
+ * The tokens a generation is charged up front (rate limits and the budget), trued up to the actual
+ * counts when it ends.
  *
  * <p>Prompt tokens are estimated without a round trip: UTF-8 bytes / 4 (rounded up), plus 4 per
  * chat message and 3 for the reply's priming, as OpenAI counts chat overhead; a token prompt counts
@@ -87,7 +87,7 @@ public record TokenEstimate(List<Integer> promptTokens, long completionTokens) {
     return prompt() + completionTokens;
   }
 
-  /** As the usage service's reservation. */
+  /** As the usage ledger counts tokens (what the request is admitted for). */
   public TokenUsage toUsage() {
     int prompt = (int) Math.min(Integer.MAX_VALUE, prompt());
     int completion = (int) Math.min(Integer.MAX_VALUE, completionTokens);

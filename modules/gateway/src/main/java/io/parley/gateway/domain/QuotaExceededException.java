@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * The organization reached its hard monthly budget (HTTP 429 {@code insufficient_quota}, with
  * {@code x-should-retry: false}: retrying does not help until the budget is raised). Raised when
- * the usage service refuses a reservation.
+ * the organization's leased budget cannot cover a request's estimated cost.
  */
 public class QuotaExceededException extends GatewayException {
 

@@ -3,7 +3,6 @@ package io.parley.gateway.infrastructure;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import io.parley.common.grpc.GrpcErrors;
-import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ServiceUnavailableException;
 import io.parley.usage.v1.AcceptInviteRequest;
@@ -21,7 +20,11 @@ import io.parley.usage.v1.DeleteServiceAccountRequest;
 import io.parley.usage.v1.GetInviteRequest;
 import io.parley.usage.v1.GetLimitsRequest;
 import io.parley.usage.v1.GetModerationPolicyRequest;
+import io.parley.usage.v1.GetPricesRequest;
+import io.parley.usage.v1.GetPricesResponse;
 import io.parley.usage.v1.Invite;
+import io.parley.usage.v1.LeaseBudgetRequest;
+import io.parley.usage.v1.LeaseBudgetResponse;
 import io.parley.usage.v1.Limits;
 import io.parley.usage.v1.ListApiKeysRequest;
 import io.parley.usage.v1.ListApiKeysResponse;
@@ -40,20 +43,20 @@ import io.parley.usage.v1.QueryCostsRequest;
 import io.parley.usage.v1.QueryCostsResponse;
 import io.parley.usage.v1.QueryUsageRequest;
 import io.parley.usage.v1.QueryUsageResponse;
-import io.parley.usage.v1.ReleaseRequest;
+import io.parley.usage.v1.RecordUsageRequest;
+import io.parley.usage.v1.RecordUsageResponse;
 import io.parley.usage.v1.RemoveMemberRequest;
-import io.parley.usage.v1.ReserveRequest;
-import io.parley.usage.v1.ReserveResponse;
+import io.parley.usage.v1.ReturnLeaseRequest;
 import io.parley.usage.v1.RevokeApiKeyRequest;
 import io.parley.usage.v1.SetLimitsRequest;
 import io.parley.usage.v1.SetModerationPolicyRequest;
-import io.parley.usage.v1.SettleRequest;
-import io.parley.usage.v1.SettleResponse;
 import io.parley.usage.v1.UpdateMemberRoleRequest;
 import io.parley.usage.v1.UpdateMemberRoleResponse;
+import io.parley.usage.v1.UsageRecord;
 import io.parley.usage.v1.UsageServiceGrpc;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -67,11 +70,15 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 /**
  * Client of {@code parley.usage.v1.UsageService}: keys, organizations, limits and the usage ledger.
  * Every call has a deadline; failures become the gateway's errors ({@link UsageErrors}). Idempotent
- * calls (Authenticate, the reads, Reserve/Settle/Release, which the service keys by request id) are
- * retried on transient failures; creating organizations, members and keys is not. A circuit breaker
- * per method opens when the service keeps failing (only unavailability and timeouts count); while
- * open, callers get 503 at once. {@link #enabled()} is false when {@code parley.usage.target} is
- * not set: the gateway then runs on its bootstrap admin key alone and never calls this client.
+ * calls (Authenticate, the reads) are retried on transient failures; creating organizations,
+ * members and keys is not. The calls on the request path (Authenticate, GetLimits, LeaseBudget)
+ * carry no MP Fault Tolerance {@code @Timeout}: the gRPC deadline ({@code
+ * parley.usage.deadline-ms}) bounds them without a timer per call. RecordUsage, ReturnLease and
+ * GetPrices run off the request path and are retried by their callers (the usage outbox, the budget
+ * leases). A circuit breaker per method opens when the service keeps failing (only unavailability
+ * and timeouts count); while open, callers get 503 at once. {@link #enabled()} is false when {@code
+ * parley.usage.target} is not set: the gateway then runs on its bootstrap admin key alone and never
+ * calls this client.
  */
 @ApplicationScoped
 public class UsageClient {
@@ -115,7 +122,6 @@ public class UsageClient {
    *     key, or an organization the key cannot be used in
    */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
-  @Timeout(5_000)
   @CircuitBreaker(
       failOn = {ServiceUnavailableException.class, TimeoutException.class},
       requestVolumeThreshold = 20,
@@ -136,7 +142,6 @@ public class UsageClient {
 
   /** An organization's limits. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
-  @Timeout(5_000)
   @CircuitBreaker(
       failOn = {ServiceUnavailableException.class, TimeoutException.class},
       requestVolumeThreshold = 20,
@@ -166,45 +171,54 @@ public class UsageClient {
   }
 
   /**
-   * Reserves the worst case of a request; idempotent by request id.
-   *
-   * @throws io.parley.gateway.domain.QuotaExceededException past the hard limit
+   * Records the usage of finished requests in one call; idempotent by request id (a record already
+   * in the ledger is reported as replayed). No retry here: the outbox retries with backoff.
    */
-  @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
-  @Timeout(5_000)
+  public RecordUsageResponse recordUsage(List<UsageRecord> records) {
+    return call(
+        s -> s.recordUsage(RecordUsageRequest.newBuilder().addAllRecords(records).build()), "");
+  }
+
+  /**
+   * Takes a lease on a share of an organization's hard-limit budget; idempotent by lease id. The
+   * circuit breaker makes an outage answer at once (the caller then admits on outage credit).
+   */
   @CircuitBreaker(
-      failOn = {ServiceUnavailableException.class, TimeoutException.class},
-      requestVolumeThreshold = 20,
+      failOn = {ServiceUnavailableException.class},
+      requestVolumeThreshold = 10,
       failureRatio = 0.5,
-      delay = 5_000,
-      successThreshold = 2)
-  public ReserveResponse reserve(
-      String requestId, String organization, String apiKeyId, String model, TokenUsage estimate) {
+      delay = 2_000,
+      successThreshold = 1)
+  public LeaseBudgetResponse leaseBudget(
+      String organization, String leaseId, String holder, long requestedMicros) {
     return call(
         s ->
-            s.reserve(
-                ReserveRequest.newBuilder()
-                    .setRequestId(requestId)
+            s.leaseBudget(
+                LeaseBudgetRequest.newBuilder()
                     .setOrganization(organization)
-                    .setApiKeyId(apiKeyId)
-                    .setModel(model)
-                    .setEstimated(estimate)
+                    .setLeaseId(leaseId)
+                    .setHolder(holder)
+                    .setRequestedMicros(requestedMicros)
                     .build()),
         "");
   }
 
-  /** Settles a request with what it used; idempotent by request id. */
-  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = ServiceUnavailableException.class)
-  @Timeout(5_000)
-  public SettleResponse settle(SettleRequest request) {
-    return call(s -> s.settle(request), "");
+  /** Ends a lease; what it still holds goes back to the organization's budget. */
+  public long returnLease(String organization, String leaseId) {
+    return call(
+            s ->
+                s.returnLease(
+                    ReturnLeaseRequest.newBuilder()
+                        .setOrganization(organization)
+                        .setLeaseId(leaseId)
+                        .build()),
+            "")
+        .getReturnedMicros();
   }
 
-  /** Releases the reservation of a request that used nothing; idempotent by request id. */
-  @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = ServiceUnavailableException.class)
-  @Timeout(5_000)
-  public void release(String requestId) {
-    call(s -> s.release(ReleaseRequest.newBuilder().setRequestId(requestId).build()), "");
+  /** The price table the ledger charges with. */
+  public GetPricesResponse prices() {
+    return call(s -> s.getPrices(GetPricesRequest.getDefaultInstance()), "");
   }
 
   /**

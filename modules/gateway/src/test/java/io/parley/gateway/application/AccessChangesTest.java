@@ -30,6 +30,7 @@ class AccessChangesTest {
             usage.client(),
             "org-x",
             60_000,
+            0,
             System::nanoTime,
             InstantSource.system(),
             feed);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.parley.gateway.domain.AuthenticationException;
 import io.parley.gateway.domain.PermissionDeniedException;
 import io.parley.gateway.domain.Role;
+import io.parley.gateway.domain.ServiceUnavailableException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -31,6 +32,7 @@ class AuthenticationTest {
             usage.client(),
             "org-admin",
             5_000,
+            0,
             now::get,
             () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
             feed);
@@ -39,6 +41,47 @@ class AuthenticationTest {
   @AfterEach
   void stop() {
     usage.close();
+  }
+
+  @Test
+  void usageDown_keysAcceptedRecently_keepWorking_untilTheyAreStale() {
+    var tolerant =
+        new Authentication(
+            ApiKeyAuthenticator.forKey(ADMIN_KEY),
+            usage.client(),
+            "org-admin",
+            5_000,
+            600,
+            now::get,
+            () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
+            feed);
+    var bearer = Optional.of("Bearer " + ScriptedUsage.OWNER_KEY);
+    tolerant.authenticate(bearer, Optional.empty());
+    usage.down.set(true);
+    now.addAndGet(60_000_000_000L); // past the cache time: the usage service is asked, and fails
+
+    assertThat(tolerant.authenticate(bearer, Optional.empty()).organization()).isEqualTo("org-a");
+    assertThat(usage.authentications).hasSize(2);
+    // A key never seen is not let in.
+    assertThatThrownBy(
+            () ->
+                tolerant.authenticate(
+                    Optional.of("Bearer " + ScriptedUsage.READER_KEY), Optional.empty()))
+        .isInstanceOf(ServiceUnavailableException.class);
+    // Nor a known key once its answer is older than the stale time.
+    now.addAndGet(600_000_000_000L);
+    assertThatThrownBy(() -> tolerant.authenticate(bearer, Optional.empty()))
+        .isInstanceOf(ServiceUnavailableException.class);
+  }
+
+  @Test
+  void usageDown_withoutStaleAnswers_refuses() {
+    authenticate(ScriptedUsage.OWNER_KEY, null);
+    usage.down.set(true);
+    now.addAndGet(6_000_000_000L);
+
+    assertThatThrownBy(() -> authenticate(ScriptedUsage.OWNER_KEY, null))
+        .isInstanceOf(ServiceUnavailableException.class);
   }
 
   @Test
@@ -115,6 +158,7 @@ class AuthenticationTest {
             usage.client(),
             "org-admin",
             5_000,
+            0,
             now::get,
             () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
             feed);
@@ -136,6 +180,7 @@ class AuthenticationTest {
             null,
             "org-admin",
             5_000,
+            0,
             now::get,
             () -> java.time.Instant.ofEpochMilli(wallMillis.get()),
             feed);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.gateway.application.Admission;
-import io.parley.gateway.application.Metering;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.RateLimiter;
 import io.parley.gateway.application.ScriptedUsage;
@@ -21,15 +20,16 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code POST /v1/embeddings} against a real (in-process) embeddings gRPC service. */
 class EmbeddingsResourceTest {
@@ -241,9 +241,11 @@ class EmbeddingsResourceTest {
   }
 
   @Test
-  void embeddings_reserveEstimatedPromptTokens_andSettleTheCountedOnes() throws Exception {
+  void embeddings_areChargedTheEstimate_andBilledTheCountedTokens(@TempDir Path journal)
+      throws Exception {
     try (var usage = new ScriptedUsage()) {
-      var metering = new Metering(usage.client(), Executors.newSingleThreadScheduledExecutor());
+      usage.hardLimits.put("org-a", 1_000_000L);
+      var metering = usage.metering(journal);
       var limiter =
           new RateLimiter(
               new MemoryBucketStore(),
@@ -257,13 +259,9 @@ class EmbeddingsResourceTest {
       // 8 + 6 UTF-8 bytes: 2 + 2 estimated tokens; the service counts one per character (13).
       embed(metered, "{\"model\":\"mini\",\"input\":[\"12345678\",\"héllo\"]}", decision::set);
 
-      var reserve = usage.reservations.getFirst();
-      assertThat(reserve.getRequestId()).isEqualTo("req_1");
-      assertThat(reserve.getModel()).isEqualTo("mini");
-      assertThat(reserve.getEstimated().getPromptTokens()).isEqualTo(4);
-      assertThat(reserve.getEstimated().getCompletionTokens()).isZero();
-      await(() -> usage.settles.size() == 1);
-      var actual = usage.settles.getFirst().getActual();
+      await(() -> usage.ledger.containsKey("req_1"));
+      assertThat(usage.ledger.get("req_1").getModel()).isEqualTo("mini");
+      var actual = usage.ledger.get("req_1").getUsage();
       assertThat(actual.getPromptTokens()).isEqualTo(13);
       assertThat(actual.getCompletionTokens()).isZero();
       assertThat(actual.getTotalTokens()).isEqualTo(13);
@@ -273,7 +271,11 @@ class EmbeddingsResourceTest {
 
       assertThatThrownBy(() -> embed(metered, "{\"model\":\"nope\",\"input\":\"x\"}", d -> {}))
           .hasMessageContaining("does not exist");
-      await(() -> usage.releases.size() == 1);
+      // Same request id (this test's helper): the ledger sees a second record of req_1 with no
+      // tokens and keeps the first.
+      await(() -> usage.receipts("req_1") == 2);
+      assertThat(usage.received.getLast().getUsage().getTotalTokens()).isZero();
+      assertThat(usage.ledger.get("req_1").getUsage().getPromptTokens()).isEqualTo(13);
 
       var broke =
           new EmbeddingsResource(

@@ -21,18 +21,20 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Generations reserve before they run and settle what they used afterwards, also when the client
- * goes away mid-stream; rate limits and the budget refuse before inference is called.
+ * Generations are charged against a leased budget before they run and billed what they used through
+ * the outbox afterwards, also when the client goes away mid-stream; rate limits and the budget
+ * refuse before inference is called.
  */
 class MeteringTest {
 
@@ -44,12 +46,14 @@ class MeteringTest {
   private ChatCompletionsResource chat;
   private CompletionsResource completions;
   private final AtomicReference<RateLimitDecision> decision = new AtomicReference<>();
+  @TempDir Path journal;
 
   @BeforeEach
   void start() throws Exception {
     inference = new ScriptedInference();
     usage = new ScriptedUsage();
-    metering = new Metering(usage.client(), Executors.newSingleThreadScheduledExecutor());
+    usage.hardLimits.put("org-a", 10_000_000L);
+    metering = usage.metering(journal);
     var limiter =
         new RateLimiter(
             new MemoryBucketStore(),
@@ -69,25 +73,35 @@ class MeteringTest {
   }
 
   @Test
-  void wholeCompletion_reservesTheEstimate_thenSettlesTheActualUsage() {
+  void wholeCompletion_isBilledTheActualUsage_throughTheOutbox() {
     chat("req_whole", CALLER, "{\"model\":\"stories\",\"max_tokens\":4,\"n\":2," + HI + "}");
 
-    var reserve = usage.reservations.getFirst();
-    assertThat(reserve.getRequestId()).isEqualTo("req_whole");
-    assertThat(reserve.getOrganization()).isEqualTo("org-a");
-    assertThat(reserve.getApiKeyId()).isEqualTo("key-1");
-    assertThat(reserve.getEstimated().getCompletionTokens()).isEqualTo(8);
-    assertThat(reserve.getEstimated().getPromptTokens()).isEqualTo(3 + 4 + 2);
-    await(() -> usage.settles.size() == 1);
-    var settle = usage.settles.getFirst();
-    assertThat(settle.getRequestId()).isEqualTo("req_whole");
-    assertThat(settle.getActual().getPromptTokens()).isEqualTo(5);
-    assertThat(settle.getActual().getCompletionTokens()).isEqualTo(8);
+    await(() -> usage.ledger.containsKey("req_whole"));
+    var record = usage.ledger.get("req_whole");
+    assertThat(record.getOrganization()).isEqualTo("org-a");
+    assertThat(record.getApiKeyId()).isEqualTo("key-1");
+    assertThat(record.getModel()).isEqualTo("stories");
+    assertThat(record.getUsage().getPromptTokens()).isEqualTo(5);
+    assertThat(record.getUsage().getCompletionTokens()).isEqualTo(8);
+    assertThat(record.getInterrupted()).isFalse();
+    assertThat(record.getLeaseId()).isEqualTo(usage.leaseCalls.getFirst().getLeaseId());
     assertThat(inference.requests.getFirst().getOrganization()).isEqualTo("org-a");
   }
 
   @Test
-  void stream_settlesTheUsageOfTheLastChunk_andTrueUpsTheTokenBucket() throws Exception {
+  void manyRequests_takeOneLease_andPriceTheTableOnce() {
+    for (int i = 0; i < 3; i++) {
+      chat("req_" + i, CALLER, "{\"model\":\"stories\",\"max_tokens\":4," + HI + "}");
+    }
+
+    await(() -> usage.ledger.size() == 3);
+    assertThat(usage.leaseCalls).hasSize(1);
+    assertThat(usage.leaseCalls.getFirst().getRequestedMicros()).isEqualTo(100_000);
+    assertThat(usage.priceCalls.get()).isEqualTo(1);
+  }
+
+  @Test
+  void stream_billsTheUsageOfTheLastChunk_andTrueUpsTheTokenBucket() throws Exception {
     var reply =
         chat(
             "req_stream",
@@ -97,18 +111,17 @@ class MeteringTest {
 
     reply.stream().write(new ByteArrayOutputStream());
 
-    await(() -> usage.settles.size() == 1);
-    assertThat(usage.settles.getFirst().getActual().getTotalTokens()).isEqualTo(9);
-    assertThat(usage.releases).isEmpty();
+    await(() -> usage.ledger.containsKey("req_stream"));
+    assertThat(usage.ledger.get("req_stream").getUsage().getTotalTokens()).isEqualTo(9);
     var after = chat("req_2", CALLER, "{\"model\":\"stories\",\"max_tokens\":1," + HI + "}");
     assertThat(after.json()).isNotNull();
-    // 59 charged, 50 given back at settle (9 used), 10 charged now; the bucket also refills.
+    // 59 charged, 50 given back at the end (9 used), 10 charged now; the bucket also refills.
     assertThat(Long.parseLong(decision.get().headers().get("x-ratelimit-remaining-tokens")))
         .isBetween(10_000L - 9 - 10, 10_000L - 10);
   }
 
   @Test
-  void clientDisconnect_stopsTheGeneration_andSettlesWhatTheEngineGenerated() throws Exception {
+  void clientDisconnect_stopsTheGeneration_andBillsWhatTheEngineGenerated() throws Exception {
     var reply =
         chat(
             "req_gone",
@@ -119,35 +132,35 @@ class MeteringTest {
     reply.stream().write(client);
 
     assertThat(inference.cancelled.await(5, TimeUnit.SECONDS)).isTrue();
-    await(() -> usage.settles.size() == 1);
-    var actual = usage.settles.getFirst().getActual();
+    await(() -> usage.ledger.containsKey("req_gone"));
+    var actual = usage.ledger.get("req_gone").getUsage();
     // The engine's own report of what it generated up to the stop (the scripted engine counts
     // one token per chunk it sent, prompt 5): at least every chunk the client read.
     int contentEvents = client.events - 1;
     assertThat(actual.getCompletionTokens()).isGreaterThanOrEqualTo(contentEvents);
     assertThat(actual.getPromptTokens()).isEqualTo(5);
-    assertThat(usage.releases).isEmpty();
+    assertThat(usage.ledger.get("req_gone").getInterrupted()).isFalse();
   }
 
   @Test
-  void generationThatCannotStart_releasesTheReservation() {
+  void generationThatCannotStart_isBilledNothing() {
     assertThatThrownBy(
             () -> chat("req_nope", CALLER, "{\"model\":\"nope\",\"stream\":true," + HI + "}"))
         .isInstanceOf(ModelNotFoundException.class);
 
-    await(() -> usage.releases.size() == 1);
-    assertThat(usage.releases.getFirst().getRequestId()).isEqualTo("req_nope");
-    assertThat(usage.settles).isEmpty();
+    await(() -> usage.ledger.containsKey("req_nope"));
+    assertThat(usage.ledger.get("req_nope").getUsage().getTotalTokens()).isZero();
   }
 
   @Test
-  void settle_isRetriedUntilAcknowledged() {
-    usage.failSettles.set(2);
+  void usageRecords_areRetriedUntilAcknowledged_andSentOnce() {
+    usage.failRecords.set(2);
 
     chat("req_retry", CALLER, "{\"model\":\"stories\",\"max_tokens\":4," + HI + "}");
 
-    await(() -> usage.settles.size() == 1);
-    assertThat(metering.pending()).isZero();
+    await(() -> usage.ledger.containsKey("req_retry"));
+    await(() -> usage.outbox.pending() == 0);
+    assertThat(usage.receipts("req_retry")).isEqualTo(1);
   }
 
   @Test
@@ -171,7 +184,7 @@ class MeteringTest {
   }
 
   @Test
-  void overTheRequestLimit_is429BeforeReservingOrGenerating() {
+  void overTheRequestLimit_is429BeforeChargingOrGenerating() {
     for (int i = 0; i < 3; i++) {
       completions.create(
           CALLER,
@@ -202,8 +215,9 @@ class MeteringTest {
               assertThat(e.headers()).containsKeys("retry-after", "x-ratelimit-reset-requests");
             });
     assertThat(decision.get().allowed()).isFalse();
-    assertThat(usage.reservations).hasSize(3);
     assertThat(inference.requests).hasSize(3);
+    await(() -> usage.ledger.size() == 3);
+    assertThat(usage.ledger).doesNotContainKey("req_4");
   }
 
   private static final String HI = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";

@@ -64,6 +64,7 @@ class OrganizationResourceTest {
             client,
             "org-x",
             0,
+            0,
             System::nanoTime,
             java.time.InstantSource.system(),
             feed);
