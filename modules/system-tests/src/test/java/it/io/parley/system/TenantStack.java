@@ -61,7 +61,8 @@ final class TenantStack implements AutoCloseable {
    */
   TenantStack(Map<String, String> gatewayEnv, Map<String, String> replica1Env) {
     root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
-    output = root.resolve("modules/system-tests/target/servers/tenants");
+    // Its own directory: a gateway replays the usage journal it finds there at start.
+    output = root.resolve("modules/system-tests/target/servers/tenants").resolve(database);
     try {
       Files.createDirectories(output);
       var keyFile = output.resolve("admin-key");
