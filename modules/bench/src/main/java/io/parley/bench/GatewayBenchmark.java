@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -47,7 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * through the chain, 1 and 16 clients, next to raw ONNX Runtime at batch 1 and 32.
  *
  * <p>Arguments: the GGUF model path; seconds per row (a smoke run uses 2: the figures are then
- * rough).
+ * rough). System properties: {@code bench.gateway.engines} ({@code bench,zero}: the real and the
+ * benchmark engine), {@code bench.gateway.jvm-args} (added to the gateway's JVM, e.g. a flight
+ * recording).
  */
 public final class GatewayBenchmark {
 
@@ -136,6 +137,12 @@ public final class GatewayBenchmark {
       env.put("PARLEY_EMBEDDINGS_TARGET", "127.0.0.1:" + embGrpc);
       env.put("PARLEY_GATEWAY_ADMIN_KEY_FILE", keyFile.toString());
       env.put("PARLEY_GATEWAY_ADMIN_KEY_GENERATE", "false");
+      // -Dbench.gateway.jvm-args="-XX:StartFlightRecording=filename=gateway.jfr" profiles the
+      // gateway.
+      var jvmArgs = System.getProperty("bench.gateway.jvm-args", "");
+      if (!jvmArgs.isBlank()) {
+        env.put("JVM_ARGS", jvmArgs);
+      }
       var gatewayOutput = output.resolve("gateway");
       servers.add(LibertyServer.start(root, "gateway", gatewayOutput, env, certs));
       int[] readyPorts = {infHttp, embHttp, gatewayPort};
@@ -167,7 +174,7 @@ public final class GatewayBenchmark {
           seconds,
           Runtime.getRuntime().availableProcessors(),
           bench.gatewayProcess.pid());
-      for (var engine : List.of(REAL, ZERO)) {
+      for (var engine : System.getProperty("bench.gateway.engines", REAL + "," + ZERO).split(",")) {
         bench.generationRows(engine);
       }
       bench.embeddingRows();
