@@ -207,16 +207,20 @@ public final class GatewayBenchmark {
 
   private void generationRows(String model) throws Exception {
     String label = model.equals(ZERO) ? "benchmark engine" : "stories260K (llama.cpp)";
-    // warm-up: JIT, connections
-    latencies(() -> gatewayChat(model, 1), Math.min(2, seconds));
+    // warm-up: JIT (a third of the gateway's CPU goes to the compiler in its first seconds),
+    // connections
+    latencies(() -> gatewayChat(model, 1), seconds);
     latencies(() -> grpcChat(model, 1), Math.min(2, seconds));
+    rate(() -> gatewayChat(model, 1), 8);
+    streams(() -> gatewayStream(model), Math.min(2, seconds));
 
-    long cpuBefore = gatewayCpuNanos();
     var viaGateway = latencies(() -> gatewayChat(model, 1), seconds);
-    double cpuPerRequest = (gatewayCpuNanos() - cpuBefore) / 1e3 / viaGateway.length;
     var direct = latencies(() -> grpcChat(model, 1), seconds);
 
-    double gatewayRate = rate(() -> gatewayChat(model, 1), 8);
+    var requests = new AtomicLong();
+    long cpuBefore = gatewayCpuNanos();
+    double gatewayRate = rate(() -> gatewayChat(model, 1), 8, requests);
+    double cpuPerRequest = (gatewayCpuNanos() - cpuBefore) / 1e3 / requests.get();
     double directRate = rate(() -> grpcChat(model, 1), 8);
 
     cpuBefore = gatewayCpuNanos();
@@ -240,10 +244,10 @@ public final class GatewayBenchmark {
         directStreams.firstTokenP50Millis());
     System.out.printf(
         Locale.ROOT,
-        "gateway CPU: %.0f µs per 1-token request (%d requests), %.1f µs per streamed token"
-            + " (%d tokens)%n",
+        "gateway CPU: %.0f µs per 1-token request (%d requests, 8 concurrent), %.1f µs per"
+            + " streamed token (%d tokens)%n",
         cpuPerRequest,
-        viaGateway.length,
+        requests.get(),
         cpuPerToken,
         gatewayStreams.tokens);
   }
@@ -442,8 +446,12 @@ public final class GatewayBenchmark {
 
   /** Calls per second of {@code clients} threads calling for about the row's seconds. */
   private double rate(Runnable call, int clients) throws Exception {
+    return rate(call, clients, new AtomicLong());
+  }
+
+  /** As {@link #rate(Runnable, int)}, counting the calls in {@code done}. */
+  private double rate(Runnable call, int clients, AtomicLong done) throws Exception {
     var pool = Executors.newFixedThreadPool(clients);
-    var done = new AtomicLong();
     try {
       long start = System.nanoTime();
       long deadline = start + (long) (seconds * 1e9);

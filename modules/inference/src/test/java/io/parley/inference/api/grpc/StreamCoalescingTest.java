@@ -53,7 +53,7 @@ class StreamCoalescingTest {
             List.of(spec("bench"), spec("lockstep")),
             s ->
                 s.id().equals("bench")
-                    ? new BenchmarkEngine("bench", "parley", 0, 4096)
+                    ? new Completing(new BenchmarkEngine("bench", "parley", 0, 4096))
                     : new LockstepEngine());
     registry.loadAll();
     var name = InProcessServerBuilder.generateName();
@@ -131,7 +131,7 @@ class StreamCoalescingTest {
               }
             });
     // The engine runs to its end while the reader reads nothing, then the reader catches up.
-    Thread.sleep(300);
+    assertThat(Completing.completed.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
     call.get(5, TimeUnit.SECONDS).request(Integer.MAX_VALUE);
     done.get(10, TimeUnit.SECONDS);
 
@@ -188,6 +188,69 @@ class StreamCoalescingTest {
     assertThat(text).hasSize(30);
     assertThat(text).allSatisfy(c -> assertThat(c.getLogprobsCount()).isEqualTo(1));
     assertThat(chunks.getLast().getUsage().getCompletionTokens()).isEqualTo(30);
+  }
+
+  /** An engine that tells when a generation has reported its usage (its last call). */
+  record Completing(TextEngine engine) implements TextEngine {
+    static final Semaphore completed = new Semaphore(0);
+
+    @Override
+    public ModelInfo info() {
+      return engine.info();
+    }
+
+    @Override
+    public int[] tokenize(String text, boolean addSpecial) {
+      return engine.tokenize(text, addSpecial);
+    }
+
+    @Override
+    public String detokenize(int[] tokens) {
+      return engine.detokenize(tokens);
+    }
+
+    @Override
+    public String renderChat(List<ChatMessage> messages) {
+      return engine.renderChat(messages);
+    }
+
+    @Override
+    public Generation generate(GenerationRequest request, GenerationSink sink) {
+      return engine.generate(
+          request,
+          new GenerationSink() {
+            @Override
+            public void onEcho(int index, String promptText, List<TokenLogprob> promptTokens) {
+              sink.onEcho(index, promptText, promptTokens);
+            }
+
+            @Override
+            public void onDelta(int index, String text, List<TokenLogprob> tokens) {
+              sink.onDelta(index, text, tokens);
+            }
+
+            @Override
+            public void onFinish(int index, FinishReason reason) {
+              sink.onFinish(index, reason);
+            }
+
+            @Override
+            public void onComplete(Usage usage) {
+              sink.onComplete(usage);
+              completed.release();
+            }
+
+            @Override
+            public void onError(io.parley.inference.domain.InferenceException error) {
+              sink.onError(error);
+            }
+          });
+    }
+
+    @Override
+    public void close() {
+      engine.close();
+    }
   }
 
   /**
