@@ -66,14 +66,13 @@ public final class ChunkStream implements AutoCloseable {
   }
 
   /**
-   * Whether a chunk with content has already arrived from the call in progress; never waits (the
-   * end of a call and the start of the next prompt are left to {@link #hasNext()}).
+   * Whether a chunk with content has already arrived from the call in progress; never waits nor
+   * fails (the end of a call, a failure and the start of the next prompt are left to {@link
+   * #hasNext()}, so what was merged so far is written first).
    */
   private boolean arrived() {
-    while (next == null && current.ready()) {
-      if (!current.hasNext()) {
-        return false;
-      }
+    while (next == null && current.chunkReady()) {
+      current.hasNext();
       take(current.next());
     }
     return next != null;

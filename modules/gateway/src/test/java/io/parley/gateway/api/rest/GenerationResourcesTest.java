@@ -149,12 +149,18 @@ class GenerationResourcesTest {
                 """
                 {"model":"lockstep","messages":[{"role":"user","content":"Hi"}],"stream":true,
                  "stream_options":{"include_usage":true}}"""));
+    // The next word is sent only once the last one has reached the client (its event flushed).
     var out =
         new FlushCounting() {
+          int released;
+
           @Override
           public void flush() {
             super.flush();
-            inference.written.release();
+            var words = CONTENT.matcher(toString(StandardCharsets.UTF_8)).results().count();
+            for (; released < words; released++) {
+              inference.written.release();
+            }
           }
         };
     response.stream().write(out);
@@ -169,6 +175,9 @@ class GenerationResourcesTest {
     assertThat(events).hasSize(8);
     assertThat(out.flushes).isGreaterThanOrEqualTo(4);
   }
+
+  private static final java.util.regex.Pattern CONTENT =
+      java.util.regex.Pattern.compile("\"delta\":\\{\"content\":\"[^\"]");
 
   /** Counts the flushes of what it collects. */
   static class FlushCounting extends ByteArrayOutputStream {
@@ -202,12 +211,33 @@ class GenerationResourcesTest {
                 {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
 
     var events = events(response);
+    // The text generated before the failure is delivered before the error event.
+    assertThat(events.get(1)).contains("\"delta\":{\"content\":\"Once\"}");
     assertThat(events.getLast())
         .isEqualTo(
             "{\"error\":{\"message\":\"The server had an error while processing your request."
                 + " (Please include the request ID req_9 if you report this error.)\","
                 + "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
     assertThat(events).doesNotContain("[DONE]");
+  }
+
+  @Test
+  void chatCompletion_failureWaitingBehindText_deliversTheTextThenTheErrorEvent() throws Exception {
+    var response =
+        chat.create(
+            "req_9",
+            null,
+            -1,
+            in(
+                """
+                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+    // The word and the failure have both arrived before the relay writes anything.
+    Thread.sleep(300);
+
+    var events = events(response);
+    assertThat(events).hasSize(3);
+    assertThat(events.get(1)).contains("\"delta\":{\"content\":\"Once\"}");
+    assertThat(events.get(2)).startsWith("{\"error\":{");
   }
 
   @Test
