@@ -32,11 +32,30 @@ public final class RawOnnxBenchmark {
 
   private RawOnnxBenchmark() {}
 
+  /**
+   * Sentences per second at batch 1 and at batch 32.
+   *
+   * @param batch1 one sentence per run
+   * @param batch32 32 sentences per run
+   */
+  public record Rates(double batch1, double batch32) {}
+
   public static void main(String[] args) throws Exception {
-    var model = BundledModel.fromSource(args.length > 0 ? args[0] : "bundled-minilm");
-    double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 10;
-    int threads =
-        args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
+    measure(
+        args.length > 0 ? args[0] : "bundled-minilm",
+        args.length > 1 ? Double.parseDouble(args[1]) : 10,
+        args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * Measures and prints the rates.
+   *
+   * @param source {@code bundled-minilm} or {@code bundled-bge}
+   * @param seconds per measurement
+   * @param threads ONNX Runtime intra-op threads
+   */
+  public static Rates measure(String source, double seconds, int threads) throws Exception {
+    var model = BundledModel.fromSource(source);
 
     var tokenizer =
         HuggingFaceTokenizer.newInstance(
@@ -70,14 +89,19 @@ public final class RawOnnxBenchmark {
             threads,
             meanTokens,
             tokenizeRate);
-        for (int batch : new int[] {1, 32}) {
+        double[] rates = new double[2];
+        int[] batches = {1, 32};
+        for (int i = 0; i < batches.length; i++) {
+          int batch = batches[i];
           run(environment, session, sentences, batch, Math.min(2, seconds / 5)); // warm-up
-          double rate = run(environment, session, sentences, batch, seconds);
-          System.out.printf(Locale.ROOT, "batch %2d: %8.1f sentences/s%n", batch, rate);
+          rates[i] = run(environment, session, sentences, batch, seconds);
+          System.out.printf(Locale.ROOT, "batch %2d: %8.1f sentences/s%n", batch, rates[i]);
         }
+        return new Rates(rates[0], rates[1]);
       }
+    } finally {
+      tokenizer.close();
     }
-    tokenizer.close();
   }
 
   /** Runs batches round the sentence list for about {@code seconds}; returns sentences/s. */

@@ -4,6 +4,7 @@ import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.infrastructure.GenerationStream;
 import io.parley.gateway.infrastructure.InferenceClient;
 import io.parley.inference.v1.GenerateChunk;
+import io.parley.inference.v1.GenerateChunkOrBuilder;
 import io.parley.inference.v1.GenerateRequest;
 import java.util.List;
 
@@ -38,18 +39,7 @@ public final class ChunkStream implements AutoCloseable {
   public boolean hasNext() {
     while (next == null) {
       if (current.hasNext()) {
-        var chunk = current.next();
-        if (chunk.hasUsage()) {
-          TextGeneration.add(usage, chunk.getUsage());
-          currentReported = true;
-        } else {
-          currentGenerated += generatedTokens(chunk);
-        }
-        if (hasContent(chunk)) {
-          int offset = prompt * prompts.get(prompt).getN();
-          next =
-              offset == 0 ? chunk : chunk.toBuilder().setIndex(offset + chunk.getIndex()).build();
-        }
+        take(current.next());
       } else if (prompt + 1 < prompts.size() && !cancelled) {
         prompt++;
         currentReported = false;
@@ -60,6 +50,65 @@ public final class ChunkStream implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  private void take(GenerateChunk chunk) {
+    if (chunk.hasUsage()) {
+      TextGeneration.add(usage, chunk.getUsage());
+      currentReported = true;
+    } else {
+      currentGenerated += generatedTokens(chunk);
+    }
+    if (hasContent(chunk)) {
+      int offset = prompt * prompts.get(prompt).getN();
+      next = offset == 0 ? chunk : chunk.toBuilder().setIndex(offset + chunk.getIndex()).build();
+    }
+  }
+
+  /**
+   * Whether a chunk with content has already arrived from the call in progress; never waits nor
+   * fails (the end of a call, a failure and the start of the next prompt are left to {@link
+   * #hasNext()}, so what was merged so far is written first).
+   */
+  private boolean arrived() {
+    while (next == null && current.chunkReady()) {
+      current.hasNext();
+      take(current.next());
+    }
+    return next != null;
+  }
+
+  /**
+   * The next chunk merged with the chunks of the same choice that have already arrived, so a reader
+   * that fell behind writes one event for them instead of one per token: their text in order, their
+   * tokens (and logprobs) appended; a finish reason ends the merge. Never waits for a chunk that
+   * has not arrived. Call {@link #hasNext()} first.
+   */
+  public GenerateChunk nextMerged() {
+    var chunk = next();
+    if (!mergeable(chunk) || !arrived() || !follows(chunk, next)) {
+      return chunk;
+    }
+    var merged = chunk.toBuilder();
+    var text = new StringBuilder(chunk.getText());
+    do {
+      var following = next();
+      text.append(following.getText());
+      merged.addAllLogprobs(following.getLogprobsList());
+      merged.setFinishReasonValue(following.getFinishReasonValue());
+    } while (mergeable(merged) && arrived() && follows(merged, next));
+    return merged.setText(text.toString()).build();
+  }
+
+  private static boolean mergeable(GenerateChunkOrBuilder chunk) {
+    return chunk.getFinishReasonValue() == 0;
+  }
+
+  /** Whether {@code following} continues {@code chunk}'s choice and can join it. */
+  private static boolean follows(GenerateChunkOrBuilder chunk, GenerateChunk following) {
+    return following.getIndex() == chunk.getIndex()
+        && following.getEchoText().isEmpty()
+        && following.getEchoLogprobsCount() == 0;
   }
 
   /** Whether another chunk has already arrived (reading it would not wait). */

@@ -115,6 +115,14 @@ public final class GenerationStream implements AutoCloseable {
     return next != null || !events.isEmpty();
   }
 
+  /**
+   * Whether the next event has arrived and is a chunk: reading it would neither wait nor fail (the
+   * end of the call and failures are left to {@link #hasNext()}).
+   */
+  public boolean chunkReady() {
+    return next != null || events.peek() instanceof GenerateChunk;
+  }
+
   /** The next chunk; call {@link #hasNext()} first. */
   public GenerateChunk next() {
     var chunk = (GenerateChunk) next;

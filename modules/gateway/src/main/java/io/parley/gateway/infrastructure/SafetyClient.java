@@ -24,13 +24,15 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 /**
- * Client of {@code parley.safety.v1.SafetyService}. Moderate has a deadline and is idempotent, so
- * it is retried on unavailability, bounded by a timeout and a bulkhead; a circuit breaker opens
- * when the service keeps failing (only unavailability and timeouts count). Tunable with the MP
- * Fault Tolerance config keys ({@code
- * io.parley.gateway.infrastructure.SafetyClient/moderate/Timeout/value}); the {@code @Timeout} must
- * stay above the deadline. {@link #enabled()} is false when {@code parley.safety.target} is not
- * set: calls then fail with 501 and nothing is opened.
+ * Client of {@code parley.safety.v1.SafetyService}. Moderate is idempotent, so it is retried on
+ * unavailability, bounded by a bulkhead; a circuit breaker opens when the service keeps failing
+ * (only unavailability and deadlines count). Moderate runs on the request path (input and output
+ * screening), so it is bounded by its gRPC deadline alone ({@code parley.safety.deadline-ms}), not
+ * by an {@code @Timeout}, which would schedule and cancel a timer per call. The policy calls are
+ * cached by {@link io.parley.gateway.application.ContentScreening} and keep their timeouts (MP
+ * Fault Tolerance keys such as {@code
+ * io.parley.gateway.infrastructure.SafetyClient/policy/Timeout/value}). {@link #enabled()} is false
+ * when {@code parley.safety.target} is not set: calls then fail with 501 and nothing is opened.
  */
 @ApplicationScoped
 public class SafetyClient {
@@ -77,7 +79,6 @@ public class SafetyClient {
    * @throws io.parley.gateway.domain.InvalidRequestException when the service rejects the inputs
    */
   @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = BackendUnavailableException.class)
-  @Timeout(45_000)
   @CircuitBreaker(
       failOn = {
         BackendUnavailableException.class,

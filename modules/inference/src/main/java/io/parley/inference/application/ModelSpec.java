@@ -8,7 +8,8 @@ import java.util.Optional;
  * One model as configured.
  *
  * @param id model id used in requests
- * @param engine {@code llama} (embedded) or {@code openai} (remote OpenAI-compatible server)
+ * @param engine {@code llama} (embedded), {@code openai} (remote OpenAI-compatible server) or
+ *     {@code benchmark} (a fixed token stream for benchmarks, never for users)
  * @param path local GGUF file (llama), when given
  * @param url where to download the GGUF file once (llama), when no path is given
  * @param sha256 expected SHA-256 of the download, hex; checked when given

@@ -5,6 +5,7 @@ import io.parley.inference.application.ModelSpec;
 import io.parley.inference.domain.EngineFailureException;
 import io.parley.inference.domain.ModelInfo;
 import io.parley.inference.domain.TextEngine;
+import io.parley.inference.infrastructure.benchmark.BenchmarkEngine;
 import io.parley.inference.infrastructure.config.InferenceSettings;
 import io.parley.inference.infrastructure.download.ModelDownloader;
 import io.parley.inference.infrastructure.llama.LlamaEngine;
@@ -17,7 +18,11 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Optional;
 
-/** Loads configured models into the embedded llama engine or connects them to a remote server. */
+/**
+ * Loads configured models into the embedded llama engine or connects them to a remote server. The
+ * {@code benchmark} engine ({@link BenchmarkEngine}) generates a fixed token stream for measuring
+ * the services around an engine; it is never a default.
+ */
 public final class EngineModelLoader implements ModelLoader {
 
   private static final System.Logger LOG = System.getLogger(EngineModelLoader.class.getName());
@@ -35,6 +40,12 @@ public final class EngineModelLoader implements ModelLoader {
     return switch (spec.engine()) {
       case "llama" -> loadLlama(spec);
       case "openai" -> connectRemote(spec);
+      case BenchmarkEngine.NAME ->
+          new BenchmarkEngine(
+              spec.id(),
+              spec.ownedBy(),
+              Instant.now().getEpochSecond(),
+              spec.contextLength() > 0 ? spec.contextLength() : settings.ctxPerSlot());
       default ->
           throw new EngineFailureException(
               "Model " + spec.id() + " names an unknown engine '" + spec.engine() + "'");

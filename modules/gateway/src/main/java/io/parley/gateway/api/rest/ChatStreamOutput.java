@@ -53,7 +53,7 @@ final class ChatStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
       try (chunks) {
         try {
           while (chunks.hasNext()) {
-            var chunk = chunks.next();
+            var chunk = chunks.nextMerged();
             int index = chunk.getIndex();
             if (!started.get(index)) {
               started.set(index);

@@ -63,6 +63,8 @@ public class EdgeFilter extends HttpFilter {
   @ConfigProperty(name = "parley.gateway.cors.max-age-seconds")
   int maxAgeSeconds;
 
+  private transient volatile List<String> origins;
+
   @Override
   protected void doFilter(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -155,11 +157,18 @@ public class EdgeFilter extends HttpFilter {
     return origins.contains("*") || origins.contains(origin);
   }
 
+  /** The allowed origins, parsed from the configuration once. */
   private List<String> origins() {
-    return allowedOrigins
-        .map(value -> Arrays.stream(value.split(",")).map(String::strip))
-        .orElseGet(java.util.stream.Stream::empty)
-        .filter(s -> !s.isEmpty())
-        .toList();
+    var parsed = origins;
+    if (parsed == null) {
+      parsed =
+          allowedOrigins
+              .map(value -> Arrays.stream(value.split(",")).map(String::strip))
+              .orElseGet(java.util.stream.Stream::empty)
+              .filter(s -> !s.isEmpty())
+              .toList();
+      origins = parsed;
+    }
+    return parsed;
   }
 }

@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Observes every API request, streamed answers included (the whole stream is inside the chain): a
@@ -34,6 +36,8 @@ public class HttpTelemetryFilter extends HttpFilter {
   static final String ROUTE = HttpTelemetryFilter.class.getName() + ".route";
 
   static final String METER = "parley.http.server.duration";
+
+  private final transient ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
   private static final Duration[] BUCKETS = {
     Duration.ofMillis(5),
@@ -115,16 +119,40 @@ public class HttpTelemetryFilter extends HttpFilter {
         span.setStatus(StatusCode.ERROR);
       }
       span.end();
-      Timer.builder(METER)
-          .description("API requests, by route template, method and status class")
-          .tag("route", route)
-          .tag("method", method)
-          .tag("status", (status / 100) + "xx")
-          .serviceLevelObjectives(BUCKETS)
-          .register(telemetry.meters())
-          .record(Duration.ofNanos(System.nanoTime() - start));
+      timer(telemetry, route, method, status / 100)
+          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
   }
+
+  /**
+   * The timer of a route, method and status class: registered once, then found without building a
+   * meter id per request (routes are templates, so the set is small and bounded).
+   */
+  private Timer timer(Telemetry telemetry, String route, String method, int statusClass) {
+    var registry = telemetry.meters();
+    var key = new TimerKey(registry, route, method, statusClass);
+    var timer = timers.get(key);
+    if (timer == null) {
+      timer =
+          timers.computeIfAbsent(
+              key,
+              k ->
+                  Timer.builder(METER)
+                      .description("API requests, by route template, method and status class")
+                      .tag("route", route)
+                      .tag("method", method)
+                      .tag("status", statusClass + "xx")
+                      .serviceLevelObjectives(BUCKETS)
+                      .register(registry));
+    }
+    return timer;
+  }
+
+  private record TimerKey(
+      io.micrometer.core.instrument.MeterRegistry registry,
+      String route,
+      String method,
+      int statusClass) {}
 
   /** The method as a label: one of the HTTP methods, anything else as {@code OTHER}. */
   private static String knownMethod(String method) {

@@ -6,6 +6,9 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
+import java.lang.reflect.Method;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Records the template of the route a request matched ({@code /v1/files/{id}}, never the raw path)
@@ -16,28 +19,43 @@ public class RouteTemplateFilter implements ContainerRequestFilter {
 
   @Context ResourceInfo resource;
 
+  /** A template's regular expression ({@code {id: .+}}) is not part of its name. */
+  private static final Pattern TEMPLATE_REGEX = Pattern.compile("\\{\\s*(\\w+)\\s*:[^}]*}");
+
+  /** Route templates by resource class and method: worked out once per resource method. */
+  private static final ConcurrentHashMap<Resource, String> ROUTES = new ConcurrentHashMap<>();
+
+  private record Resource(Class<?> type, Method method) {}
+
   @Override
   public void filter(ContainerRequestContext request) {
     var type = resource.getResourceClass();
     if (type == null) {
       return;
     }
-    var route = new StringBuilder();
-    append(route, type.getAnnotation(Path.class));
     var method = resource.getResourceMethod();
-    if (method != null) {
-      append(route, method.getAnnotation(Path.class));
+    var key = new Resource(type, method);
+    var route = ROUTES.get(key);
+    if (route == null) {
+      route = ROUTES.computeIfAbsent(key, RouteTemplateFilter::route);
     }
-    request.setProperty(HttpTelemetryFilter.ROUTE, route.isEmpty() ? "/" : route.toString());
+    request.setProperty(HttpTelemetryFilter.ROUTE, route);
+  }
+
+  private static String route(Resource key) {
+    var route = new StringBuilder();
+    append(route, key.type().getAnnotation(Path.class));
+    if (key.method() != null) {
+      append(route, key.method().getAnnotation(Path.class));
+    }
+    return route.isEmpty() ? "/" : route.toString();
   }
 
   private static void append(StringBuilder route, Path path) {
     if (path == null) {
       return;
     }
-    var value = path.value();
-    // A template's regular expression ({id: .+}) is not part of its name.
-    value = value.replaceAll("\\{\\s*(\\w+)\\s*:[^}]*}", "{$1}");
+    var value = TEMPLATE_REGEX.matcher(path.value()).replaceAll("{$1}");
     if (!value.startsWith("/")) {
       route.append('/');
     }

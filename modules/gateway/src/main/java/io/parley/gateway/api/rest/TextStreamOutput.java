@@ -48,7 +48,7 @@ final class TextStreamOutput implements jakarta.ws.rs.core.StreamingOutput {
       try (chunks) {
         try {
           while (chunks.hasNext()) {
-            var chunk = chunks.next();
+            var chunk = chunks.nextMerged();
             var text =
                 chunk.getEchoText().isEmpty()
                     ? chunk.getText()

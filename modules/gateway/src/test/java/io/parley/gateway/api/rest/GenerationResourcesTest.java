@@ -87,27 +87,106 @@ class GenerationResourcesTest {
 
     assertThat(response.json()).isNull();
     var events = events(response);
-    assertThat(events).hasSize(8);
+    // The scripted engine sends every word at once: the relay may merge the words it finds
+    // waiting into one content chunk, so the text is checked whole.
     var first = Json.MAPPER.readTree(events.get(0));
     assertThat(first.get("object").asText()).isEqualTo("chat.completion.chunk");
     assertThat(first.get("choices").get(0).get("delta").toString())
         .isEqualTo("{\"role\":\"assistant\",\"content\":\"\"}");
     assertThat(first.get("usage").isNull()).isTrue();
     var text = new StringBuilder();
-    for (var event : events.subList(1, 5)) {
+    for (var event : events.subList(1, events.size() - 3)) {
       var chunk = Json.MAPPER.readTree(event);
       assertThat(chunk.get("id").asText()).isEqualTo(first.get("id").asText());
       assertThat(chunk.get("created").asLong()).isEqualTo(first.get("created").asLong());
+      assertThat(chunk.get("choices").get(0).get("finish_reason").isNull()).isTrue();
       text.append(chunk.get("choices").get(0).get("delta").get("content").asText());
     }
     assertThat(text).hasToString("Once upon a time");
-    var last = Json.MAPPER.readTree(events.get(5)).get("choices").get(0);
+    var last = Json.MAPPER.readTree(events.get(events.size() - 3)).get("choices").get(0);
     assertThat(last.get("delta").toString()).isEqualTo("{}");
     assertThat(last.get("finish_reason").asText()).isEqualTo("stop");
-    var usage = Json.MAPPER.readTree(events.get(6));
+    var usage = Json.MAPPER.readTree(events.get(events.size() - 2));
     assertThat(usage.get("choices")).isEmpty();
     assertThat(usage.get("usage").get("total_tokens").asInt()).isEqualTo(9);
-    assertThat(events.get(7)).isEqualTo("[DONE]");
+    assertThat(events.getLast()).isEqualTo("[DONE]");
+  }
+
+  @Test
+  void chatCompletion_streamReadLate_mergesTheWaitingWordsIntoOneChunkAndOneFlush()
+      throws Exception {
+    var response =
+        chat.create(
+            "req_1",
+            null,
+            -1,
+            in(
+                """
+                {"model":"stories","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+    // Every word has arrived before the relay writes anything.
+    Thread.sleep(300);
+    var out = new FlushCounting();
+    response.stream().write(out);
+
+    var events = events(out.toString(StandardCharsets.UTF_8));
+    assertThat(events).hasSize(4);
+    assertThat(Json.MAPPER.readTree(events.get(1)).get("choices").get(0).get("delta").toString())
+        .isEqualTo("{\"content\":\"Once upon a time\"}");
+    assertThat(
+            Json.MAPPER.readTree(events.get(2)).get("choices").get(0).get("finish_reason").asText())
+        .isEqualTo("stop");
+    assertThat(out.flushes).isEqualTo(1);
+  }
+
+  @Test
+  void chatCompletion_streamReadInStep_sendsOneChunkAndOneFlushPerWord() throws Exception {
+    var response =
+        chat.create(
+            "req_1",
+            null,
+            -1,
+            in(
+                """
+                {"model":"lockstep","messages":[{"role":"user","content":"Hi"}],"stream":true,
+                 "stream_options":{"include_usage":true}}"""));
+    // The next word is sent only once the last one has reached the client (its event flushed).
+    var out =
+        new FlushCounting() {
+          int released;
+
+          @Override
+          public void flush() {
+            super.flush();
+            var words = CONTENT.matcher(toString(StandardCharsets.UTF_8)).results().count();
+            for (; released < words; released++) {
+              inference.written.release();
+            }
+          }
+        };
+    response.stream().write(out);
+
+    var events = events(out.toString(StandardCharsets.UTF_8));
+    var words = new ArrayList<String>();
+    for (var event : events.subList(1, 5)) {
+      words.add(
+          Json.MAPPER.readTree(event).get("choices").get(0).get("delta").get("content").asText());
+    }
+    assertThat(words).containsExactlyElementsOf(ScriptedInference.WORDS);
+    assertThat(events).hasSize(8);
+    assertThat(out.flushes).isGreaterThanOrEqualTo(4);
+  }
+
+  private static final java.util.regex.Pattern CONTENT =
+      java.util.regex.Pattern.compile("\"delta\":\\{\"content\":\"[^\"]");
+
+  /** Counts the flushes of what it collects. */
+  static class FlushCounting extends ByteArrayOutputStream {
+    int flushes;
+
+    @Override
+    public void flush() {
+      flushes++;
+    }
   }
 
   @Test
@@ -132,12 +211,33 @@ class GenerationResourcesTest {
                 {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
 
     var events = events(response);
+    // The text generated before the failure is delivered before the error event.
+    assertThat(events.get(1)).contains("\"delta\":{\"content\":\"Once\"}");
     assertThat(events.getLast())
         .isEqualTo(
             "{\"error\":{\"message\":\"The server had an error while processing your request."
                 + " (Please include the request ID req_9 if you report this error.)\","
                 + "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
     assertThat(events).doesNotContain("[DONE]");
+  }
+
+  @Test
+  void chatCompletion_failureWaitingBehindText_deliversTheTextThenTheErrorEvent() throws Exception {
+    var response =
+        chat.create(
+            "req_9",
+            null,
+            -1,
+            in(
+                """
+                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+    // The word and the failure have both arrived before the relay writes anything.
+    Thread.sleep(300);
+
+    var events = events(response);
+    assertThat(events).hasSize(3);
+    assertThat(events.get(1)).contains("\"delta\":{\"content\":\"Once\"}");
+    assertThat(events.get(2)).startsWith("{\"error\":{");
   }
 
   @Test
@@ -212,16 +312,26 @@ class GenerationResourcesTest {
                  "stream_options":{"include_usage":true}}"""));
 
     var events = events(response);
-    assertThat(events).hasSize(10);
-    var fifth = Json.MAPPER.readTree(events.get(4));
-    assertThat(fifth.get("object").asText()).isEqualTo("text_completion");
-    assertThat(fifth.get("choices").get(0).get("index").asInt()).isEqualTo(1);
-    assertThat(fifth.get("choices").get(0).get("text").asText()).isEqualTo("Once");
-    var fourth = Json.MAPPER.readTree(events.get(3)).get("choices").get(0);
-    assertThat(fourth.get("finish_reason").asText()).isEqualTo("stop");
-    var usage = Json.MAPPER.readTree(events.get(8));
+    // Per prompt: its words (merged when they wait), the last with finish_reason stop.
+    var texts = new StringBuilder[] {new StringBuilder(), new StringBuilder()};
+    var finishes = new ArrayList<Integer>();
+    for (var event : events.subList(0, events.size() - 2)) {
+      var chunk = Json.MAPPER.readTree(event);
+      assertThat(chunk.get("object").asText()).isEqualTo("text_completion");
+      var choice = chunk.get("choices").get(0);
+      int index = choice.get("index").asInt();
+      assertThat(finishes).doesNotContain(index);
+      texts[index].append(choice.get("text").asText());
+      if (choice.get("finish_reason").asText().equals("stop")) {
+        finishes.add(index);
+      }
+    }
+    assertThat(texts[0]).hasToString("Once upon a time");
+    assertThat(texts[1]).hasToString("Once upon a time");
+    assertThat(finishes).containsExactly(0, 1);
+    var usage = Json.MAPPER.readTree(events.get(events.size() - 2));
     assertThat(usage.get("usage").get("prompt_tokens").asInt()).isEqualTo(10);
-    assertThat(events.get(9)).isEqualTo("[DONE]");
+    assertThat(events.getLast()).isEqualTo("[DONE]");
     assertThat(inference.requests.get(0).getTokens().getTokensList()).containsExactly(1, 2);
   }
 
@@ -263,7 +373,10 @@ class GenerationResourcesTest {
   private static List<String> events(GenerationEndpoint.Reply reply) throws IOException {
     var bytes = new ByteArrayOutputStream();
     reply.stream().write(bytes);
-    var text = bytes.toString(StandardCharsets.UTF_8);
+    return events(bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  private static List<String> events(String text) {
     assertThat(text).endsWith("\n\n");
     var events = new ArrayList<String>();
     for (var event : text.split("\n\n")) {

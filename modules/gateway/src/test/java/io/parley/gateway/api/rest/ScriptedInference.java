@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * An inference service for tests, served in-process: one model ({@code stories}); each choice of a
  * generation is the words "Once upon a time" (one chunk per word), streamed or whole, with usage
  * prompt=5, completion=4 per choice. The model {@code slow} streams words until cancelled; the
- * model {@code broken} fails after its first chunk.
+ * model {@code broken} fails after its first chunk; the model {@code lockstep} streams the words of
+ * one choice, each only once the test released {@link #written} for the previous one (a reader that
+ * keeps up).
  */
 final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplBase
     implements AutoCloseable {
@@ -42,6 +44,7 @@ final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplB
 
   final List<GenerateRequest> requests = new CopyOnWriteArrayList<>();
   final CountDownLatch cancelled = new CountDownLatch(1);
+  final java.util.concurrent.Semaphore written = new java.util.concurrent.Semaphore(0);
   private final Server server;
   private final ManagedChannel channel;
 
@@ -122,6 +125,29 @@ final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplB
                   }
                 } catch (RuntimeException e) {
                   // cancelled between the check and the write
+                }
+              })
+          .start();
+      return;
+    }
+    if (request.getModel().equals("lockstep")) {
+      new Thread(
+              () -> {
+                try {
+                  for (int w = 0; w < WORDS.size(); w++) {
+                    if (w > 0 && !written.tryAcquire(5, TimeUnit.SECONDS)) {
+                      throw new IllegalStateException("the reader never wrote the last word");
+                    }
+                    var chunk = GenerateChunk.newBuilder().setText(WORDS.get(w));
+                    if (w == WORDS.size() - 1) {
+                      chunk.setFinishReason(FinishReason.FINISH_REASON_STOP);
+                    }
+                    response.onNext(chunk.build());
+                  }
+                  response.onNext(GenerateChunk.newBuilder().setUsage(usage(1)).build());
+                  response.onCompleted();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
                 }
               })
           .start();
@@ -219,7 +245,7 @@ final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplB
   }
 
   private static boolean knownModel(GenerateRequest request, StreamObserver<?> response) {
-    if (List.of("stories", "slow", "broken").contains(request.getModel())) {
+    if (List.of("stories", "slow", "broken", "lockstep").contains(request.getModel())) {
       return true;
     }
     response.onError(notFound(request.getModel()));

@@ -118,8 +118,9 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
   public void streamGenerate(GenerateRequest request, StreamObserver<GenerateChunk> observer) {
     var call = (ServerCallStreamObserver<GenerateChunk>) observer;
     var generation = new AtomicReference<Generation>();
+    var sink = new CoalescingChunkSink(call);
     call.setOnCancelHandler(() -> cancel(generation));
-    start(request, call, generation);
+    start(request, call, sink, generation);
   }
 
   @Override
@@ -128,6 +129,7 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
     var call = (ServerCallStreamObserver<GenerateChunk>) observer;
     var generation = new AtomicReference<Generation>();
     var started = new AtomicBoolean();
+    var sink = new CoalescingChunkSink(call);
     call.setOnCancelHandler(() -> cancel(generation));
     return new StreamObserver<>() {
       @Override
@@ -135,7 +137,7 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
         switch (message.getKindCase()) {
           case START -> {
             if (started.compareAndSet(false, true)) {
-              start(message.getStart(), call, generation);
+              start(message.getStart(), call, sink, generation);
             }
           }
           case STOP -> {
@@ -165,6 +167,7 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
   private void start(
       GenerateRequest request,
       ServerCallStreamObserver<GenerateChunk> call,
+      CoalescingChunkSink sink,
       AtomicReference<Generation> generation) {
     try {
       var domainRequest = ProtoMapping.request(request);
@@ -172,11 +175,7 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
         throw InferenceErrors.invalid("best_of cannot be used when streaming.", "best_of");
       }
       generation.set(
-          registry.generate(
-              request.getModel(),
-              request.getOrganization(),
-              domainRequest,
-              new StreamingSink(call)));
+          registry.generate(request.getModel(), request.getOrganization(), domainRequest, sink));
       if (call.isCancelled()) {
         cancel(generation);
       }
@@ -191,68 +190,6 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
     var running = generation.get();
     if (running != null) {
       running.cancel();
-    }
-  }
-
-  /** Sends each delta as its own chunk; the last chunk carries the usage. */
-  private static final class StreamingSink implements GenerationSink {
-    private final ServerCallStreamObserver<GenerateChunk> call;
-
-    StreamingSink(ServerCallStreamObserver<GenerateChunk> call) {
-      this.call = call;
-    }
-
-    private void send(GenerateChunk chunk) {
-      if (!call.isCancelled()) {
-        call.onNext(chunk);
-      }
-    }
-
-    @Override
-    public void onEcho(int index, String promptText, List<TokenLogprob> promptTokens) {
-      send(
-          GenerateChunk.newBuilder()
-              .setIndex(index)
-              .setEchoText(promptText)
-              .addAllEchoLogprobs(ProtoMapping.tokenLogprobs(promptTokens))
-              .build());
-    }
-
-    @Override
-    public void onDelta(int index, String text, List<TokenLogprob> tokens) {
-      if (text.isEmpty() && tokens.isEmpty()) {
-        return;
-      }
-      var chunk = GenerateChunk.newBuilder().setIndex(index).setText(text);
-      for (var token : tokens) {
-        chunk.addLogprobs(ProtoMapping.tokenLogprob(token));
-      }
-      send(chunk.build());
-    }
-
-    @Override
-    public void onFinish(int index, FinishReason reason) {
-      send(
-          GenerateChunk.newBuilder()
-              .setIndex(index)
-              .setFinishReason(ProtoMapping.finishReason(reason))
-              .build());
-    }
-
-    @Override
-    public void onComplete(Usage usage) {
-      if (call.isCancelled()) {
-        return;
-      }
-      call.onNext(GenerateChunk.newBuilder().setUsage(ProtoMapping.usage(usage)).build());
-      call.onCompleted();
-    }
-
-    @Override
-    public void onError(InferenceException error) {
-      if (!call.isCancelled()) {
-        call.onError(InferenceErrors.toStatus(error));
-      }
     }
   }
 
