@@ -228,6 +228,7 @@ public record FilesSettings(
         limits,
         config.getOptionalValue(k + "ttl-seconds-after-finished", Integer.class).orElse(3600),
         config.getOptionalValue(k + "run-as-user", Long.class).orElse(1001L),
+        config.getOptionalValue(k + "run-as-group", Long.class).orElse(1001L),
         javaOptions);
   }
 

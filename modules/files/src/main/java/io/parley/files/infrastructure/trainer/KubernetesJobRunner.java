@@ -98,7 +98,9 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
    * @param requests resource requests ({@code cpu}, {@code memory})
    * @param limits resource limits ({@code cpu}, {@code memory}, {@code nvidia.com/gpu})
    * @param ttlSecondsAfterFinished how long a finished Job is kept
-   * @param runAsUser the trainer's user id (non-root)
+   * @param runAsUser the trainer's user id (non-root): the files service's, so both can read and
+   *     write the work volume
+   * @param runAsGroup the trainer's group id and the pod's fsGroup (the files service's)
    * @param javaOptions extra JVM options of the trainer (heap size)
    */
   public record Settings(
@@ -114,6 +116,7 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
       Map<String, String> limits,
       int ttlSecondsAfterFinished,
       long runAsUser,
+      long runAsGroup,
       List<String> javaOptions) {
 
     /** Checks what a Job cannot run without. */
@@ -127,8 +130,9 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
             "parley.finetuning.kubernetes.work-volume-claim is not set: the trainer's Job shares"
                 + " the work directory with the files service through it");
       }
-      if (runAsUser <= 0) {
-        throw new IllegalArgumentException("The trainer runs as a non-root user, not " + runAsUser);
+      if (runAsUser <= 0 || runAsGroup < 0) {
+        throw new IllegalArgumentException(
+            "The trainer runs as a non-root user, not " + runAsUser + ":" + runAsGroup);
       }
       requests = Map.copyOf(requests);
       limits = Map.copyOf(limits);
@@ -282,6 +286,7 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
             .withNewSecurityContext()
             .withRunAsNonRoot(true)
             .withRunAsUser(settings.runAsUser())
+            .withRunAsGroup(settings.runAsGroup())
             .withAllowPrivilegeEscalation(false)
             .withReadOnlyRootFilesystem(true)
             .withNewCapabilities()
@@ -311,8 +316,9 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
         .withNewSecurityContext()
         .withRunAsNonRoot(true)
         .withRunAsUser(settings.runAsUser())
-        .withRunAsGroup(0L)
-        .withFsGroup(0L)
+        .withRunAsGroup(settings.runAsGroup())
+        .withFsGroup(settings.runAsGroup())
+        .withFsGroupChangePolicy("OnRootMismatch")
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()
@@ -377,23 +383,27 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
     client.close();
   }
 
-  /** The exit status a Job's state tells, once it ended. */
-  private OptionalInt exitOf(Job job) {
+  /** How a Job ended, as its informer saw it. */
+  private enum End {
+    SUCCEEDED,
+    FAILED,
+    GONE
+  }
+
+  /** How a Job's state says it ended; empty while it runs. */
+  private static Optional<End> endOf(Job job) {
     var status = job.getStatus();
     if (status == null) {
-      return OptionalInt.empty();
+      return Optional.empty();
     }
-    boolean complete =
-        status.getSucceeded() != null && status.getSucceeded() > 0 || hasCondition(job, "Complete");
-    if (complete) {
-      return OptionalInt.of(0);
+    if (status.getSucceeded() != null && status.getSucceeded() > 0
+        || hasCondition(job, "Complete")) {
+      return Optional.of(End.SUCCEEDED);
     }
-    boolean failed =
-        status.getFailed() != null && status.getFailed() > 0 || hasCondition(job, "Failed");
-    if (!failed) {
-      return OptionalInt.empty();
+    if (status.getFailed() != null && status.getFailed() > 0 || hasCondition(job, "Failed")) {
+      return Optional.of(End.FAILED);
     }
-    return OptionalInt.of(trainerExit(job.getMetadata().getName()).orElse(EXIT_LOST));
+    return Optional.empty();
   }
 
   private static boolean hasCondition(Job job, String type) {
@@ -436,7 +446,9 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
   /** One attempt's Job, watched by an informer of its own until it ends. */
   private final class JobExecution implements Execution {
     private final String name;
-    private final CompletableFuture<Integer> ended = new CompletableFuture<>();
+    // completed by the informer's thread, which never calls the API itself
+    private final CompletableFuture<End> ended = new CompletableFuture<>();
+    private volatile OptionalInt exit = OptionalInt.empty();
     private final SharedIndexInformer<Job> informer;
     private volatile boolean stopRequested;
     private volatile long logReadAt;
@@ -475,16 +487,21 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
     }
 
     private void seen(Job job) {
-      if (!ended.isDone()) {
-        exitOf(job).ifPresent(ended::complete);
-      }
+      endOf(job).ifPresent(ended::complete);
     }
 
     private void gone() {
-      if (!ended.isDone()) {
+      ended.complete(End.GONE);
+    }
+
+    /** The exit status of a Job that ended (read from its pod on the waiting thread). */
+    private int exitStatus(End end) {
+      return switch (end) {
+        case SUCCEEDED -> 0;
+        case FAILED -> trainerExit(name).orElse(EXIT_LOST);
         // deleted: on request (stopped), or by someone else before it ended (lost)
-        ended.complete(stopRequested ? trainerExit(name).orElse(EXIT_STOPPED) : EXIT_LOST);
-      }
+        case GONE -> stopRequested ? trainerExit(name).orElse(EXIT_STOPPED) : EXIT_LOST;
+      };
     }
 
     @Override
@@ -494,10 +511,14 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
 
     @Override
     public OptionalInt await(Duration timeout) {
+      if (exit.isPresent()) {
+        return exit;
+      }
       try {
-        int exit = ended.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        var end = ended.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         informer.close();
-        return OptionalInt.of(exit);
+        exit = OptionalInt.of(exitStatus(end));
+        return exit;
       } catch (TimeoutException e) {
         return OptionalInt.empty();
       } catch (InterruptedException e) {

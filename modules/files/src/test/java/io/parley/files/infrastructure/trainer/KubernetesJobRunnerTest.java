@@ -57,6 +57,7 @@ class KubernetesJobRunnerTest {
         Map.of("memory", "3Gi"),
         600,
         1001,
+        1001,
         List.of("-Xmx2g"));
   }
 
@@ -153,6 +154,7 @@ class KubernetesJobRunnerTest {
     assertThat(pod.getAutomountServiceAccountToken()).isFalse();
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(1001L);
+    assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(1001L);
     var container = pod.getContainers().getFirst();
     assertThat(container.getImage()).isEqualTo("registry.example/parley/parley-trainer:0.1.0");
     assertThat(container.getCommand())
@@ -326,6 +328,7 @@ class KubernetesJobRunnerTest {
                     Map.of(),
                     60,
                     1001,
+                    1001,
                     List.of()))
         .hasMessageContaining("parley.finetuning.kubernetes.image");
     assertThatThrownBy(
@@ -342,6 +345,7 @@ class KubernetesJobRunnerTest {
                     Map.of(),
                     Map.of(),
                     60,
+                    1001,
                     1001,
                     List.of()))
         .hasMessageContaining("work-volume-claim");
