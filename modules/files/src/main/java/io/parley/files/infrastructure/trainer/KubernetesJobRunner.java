@@ -155,6 +155,12 @@ public final class KubernetesJobRunner implements JobRunner, AutoCloseable {
         !settings.namespace().isBlank()
             ? settings.namespace()
             : Optional.ofNullable(client.getNamespace()).orElse("default");
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Trainers run as Kubernetes Jobs of image {0} in namespace {1} of {2}",
+        settings.image(),
+        namespace,
+        client.getMasterUrl());
   }
 
   /**
