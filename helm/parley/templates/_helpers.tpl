@@ -117,6 +117,34 @@ Usage: include "parley.image" (dict "root" $ "name" "gateway" "svc" $svc)
 {{- end }}
 
 {{/*
+Whether the files service runs trainers as Kubernetes Jobs (files enabled, fineTuning.runner
+kubernetes): "true" or "".
+*/}}
+{{- define "parley.trainerJobs" -}}
+{{- if and (include "parley.enabled" (dict "root" . "name" "files")) (eq .Values.fineTuning.runner "kubernetes") }}true{{ end }}
+{{- end }}
+
+{{/*
+The trainer image of the fine-tuning Jobs: fineTuning.kubernetes.image.repository, or
+<registry>/<repository>/parley-trainer; the tag defaults as the services' do.
+*/}}
+{{- define "parley.trainerImage" -}}
+{{- $k := .Values.fineTuning.kubernetes.image }}
+{{- if $k.repository }}
+{{- printf "%s:%s" $k.repository (toString (default (default .Chart.AppVersion .Values.image.tag) $k.tag)) }}
+{{- else }}
+{{- include "parley.image" (dict "root" . "name" "trainer" "svc" (dict "image" (dict "tag" $k.tag))) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the claim shared by the files pods and the trainer's Jobs (the fine-tuning work directory).
+*/}}
+{{- define "parley.fineTuningWorkClaim" -}}
+{{- default (include "parley.componentName" (dict "root" . "component" "fine-tuning-work")) .Values.fineTuning.kubernetes.workVolume.existingClaim }}
+{{- end }}
+
+{{/*
 Name of the Secret that holds the admin key.
 */}}
 {{- define "parley.secretName" -}}
@@ -324,6 +352,39 @@ PARLEY_FILES_STORE_DIRECTORY: {{ $store.mountPath | quote }}
 {{- end }}
 PARLEY_FILES_MAX_FILE_BYTES: {{ $root.Values.fileStore.maxFileBytes | int64 | quote }}
 PARLEY_FILES_QUOTA_BYTES: {{ $root.Values.fileStore.quotaBytes | int64 | quote }}
+{{- $ft := $root.Values.fineTuning }}
+{{- with $ft.baseModels }}
+{{- $models := list }}
+{{- range $id := keys . | sortAlpha }}
+{{- $models = append $models (printf "%s=%s" $id (index $ft.baseModels $id)) }}
+{{- end }}
+PARLEY_FINETUNING_BASE_MODELS: {{ join "," $models | quote }}
+{{- end }}
+PARLEY_FINETUNING_MAX_CONCURRENT_JOBS: {{ $ft.maxConcurrentJobs | int | quote }}
+PARLEY_FINETUNING_RUNNER: {{ $ft.runner | quote }}
+{{- if eq $ft.runner "kubernetes" }}
+{{- $k := $ft.kubernetes }}
+{{- /* The trainer's Jobs: see the Role in rbac.yaml and the work claim in pvc.yaml. */}}
+PARLEY_FINETUNING_WORK_DIRECTORY: {{ $k.workVolume.mountPath | quote }}
+PARLEY_FINETUNING_KUBERNETES_IMAGE: {{ include "parley.trainerImage" $root | quote }}
+PARLEY_FINETUNING_KUBERNETES_IMAGE_PULL_POLICY: {{ $k.image.pullPolicy | quote }}
+PARLEY_FINETUNING_KUBERNETES_SERVICE_ACCOUNT: {{ include "parley.serviceAccountName" $root | quote }}
+PARLEY_FINETUNING_KUBERNETES_WORK_VOLUME_CLAIM: {{ include "parley.fineTuningWorkClaim" $root | quote }}
+PARLEY_FINETUNING_KUBERNETES_MODELS_VOLUME_CLAIM: {{ $k.modelsClaim | quote }}
+PARLEY_FINETUNING_KUBERNETES_MODELS_PATH: {{ $k.modelsPath | quote }}
+{{- $requests := default (dict) $k.resources.requests }}
+{{- $limits := default (dict) $k.resources.limits }}
+PARLEY_FINETUNING_KUBERNETES_CPU_REQUEST: {{ default "" $requests.cpu | toString | quote }}
+PARLEY_FINETUNING_KUBERNETES_MEMORY_REQUEST: {{ default "" $requests.memory | toString | quote }}
+PARLEY_FINETUNING_KUBERNETES_CPU_LIMIT: {{ default "" $limits.cpu | toString | quote }}
+PARLEY_FINETUNING_KUBERNETES_MEMORY_LIMIT: {{ default "" $limits.memory | toString | quote }}
+PARLEY_FINETUNING_KUBERNETES_GPUS: {{ $k.gpus | int | quote }}
+PARLEY_FINETUNING_KUBERNETES_TTL_SECONDS_AFTER_FINISHED: {{ $k.ttlSecondsAfterFinished | int | quote }}
+{{- /* The trainer runs as the files pods' user and group: both read and write the work volume. */}}
+{{- $podSecurity := default (dict) $svc.podSecurityContext }}
+PARLEY_FINETUNING_KUBERNETES_RUN_AS_USER: {{ default 1001 $podSecurity.runAsUser | int64 | quote }}
+PARLEY_FINETUNING_KUBERNETES_RUN_AS_GROUP: {{ default 1001 $podSecurity.runAsGroup | int64 | quote }}
+{{- end }}
 {{- end }}
 {{- range $key, $value := $svc.env }}
 {{ $key }}: {{ $value | toString | quote }}

@@ -27,6 +27,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
@@ -603,6 +605,85 @@ class HelmChartTest {
                 .getClaimName())
         .isEqualTo("blobs");
     assertThat(existing.find(PersistentVolumeClaim.class, "parley-file-store")).isEmpty();
+  }
+
+  @Test
+  void filesWithTheLocalRunner_getsNoRoleAndNoApiToken() {
+    Chart.Rendered rendered =
+        Chart.render(Chart.Options.defaults().set("services.files.enabled", "true"));
+
+    assertThat(rendered.all(Role.class)).isEmpty();
+    assertThat(rendered.all(RoleBinding.class)).isEmpty();
+    var pod = rendered.deployment("parley-files").getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo("parley");
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(rendered.configMap("parley-files").getData())
+        .containsEntry("PARLEY_FINETUNING_RUNNER", "local")
+        .doesNotContainKey("PARLEY_FINETUNING_KUBERNETES_IMAGE");
+    assertThat(rendered.find(PersistentVolumeClaim.class, "parley-fine-tuning-work")).isEmpty();
+  }
+
+  @Test
+  void filesWithTheKubernetesRunner_mayManageTrainerJobsOnly_andSharesTheWorkVolume() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.files.enabled", "true")
+                .set("fineTuning.runner", "kubernetes")
+                .set("fineTuning.baseModels.stories260k", "/models/stories260K.gguf")
+                .set("fineTuning.kubernetes.modelsClaim", "models")
+                .set("fineTuning.kubernetes.gpus", "1"));
+
+    var account = rendered.get(ServiceAccount.class, "parley-files");
+    assertThat(account.getAutomountServiceAccountToken()).isTrue();
+    var role = rendered.get(Role.class, "parley-files-trainer-jobs");
+    assertThat(role.getRules())
+        .extracting(
+            r -> String.join(",", r.getApiGroups()) + "/" + String.join(",", r.getResources()),
+            r -> r.getVerbs())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                "batch/jobs", List.of("create", "get", "list", "watch", "delete")),
+            org.assertj.core.groups.Tuple.tuple("/pods", List.of("get", "list")),
+            org.assertj.core.groups.Tuple.tuple("/pods/log", List.of("get")));
+    var binding = rendered.get(RoleBinding.class, "parley-files-trainer-jobs");
+    assertThat(binding.getRoleRef().getName()).isEqualTo("parley-files-trainer-jobs");
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo("parley-files");
+              assertThat(s.getNamespace()).isEqualTo(Chart.NAMESPACE);
+            });
+
+    var files = rendered.deployment("parley-files");
+    var pod = files.getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo("parley-files");
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(volume(pod, "fine-tuning-work").getPersistentVolumeClaim().getClaimName())
+        .isEqualTo("parley-fine-tuning-work");
+    assertThat(mount(container(files), "fine-tuning-work").getMountPath())
+        .isEqualTo("/var/lib/parley/fine-tuning");
+    assertThat(mount(container(files), "fine-tuning-models").getReadOnly()).isTrue();
+    var claim = rendered.get(PersistentVolumeClaim.class, "parley-fine-tuning-work");
+    assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+    assertThat(rendered.configMap("parley-files").getData())
+        .containsEntry("PARLEY_FINETUNING_RUNNER", "kubernetes")
+        .containsEntry("PARLEY_FINETUNING_BASE_MODELS", "stories260k=/models/stories260K.gguf")
+        .containsEntry("PARLEY_FINETUNING_WORK_DIRECTORY", "/var/lib/parley/fine-tuning")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_IMAGE", "parley/parley-trainer:0.1.0")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_WORK_VOLUME_CLAIM", "parley-fine-tuning-work")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_MODELS_VOLUME_CLAIM", "models")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_SERVICE_ACCOUNT", "parley")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_MEMORY_LIMIT", "3Gi")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_GPUS", "1")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_RUN_AS_USER", "1001")
+        .containsEntry("PARLEY_FINETUNING_KUBERNETES_RUN_AS_GROUP", "1001");
+    // the other services keep the token-less account
+    var gateway = rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec();
+    assertThat(gateway.getServiceAccountName()).isEqualTo("parley");
+    assertThat(gateway.getAutomountServiceAccountToken()).isFalse();
   }
 
   @Test

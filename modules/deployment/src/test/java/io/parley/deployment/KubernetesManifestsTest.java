@@ -11,9 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -414,6 +416,65 @@ class KubernetesManifestsTest {
       assertThat(ports(container(get(base, Deployment.class, name))))
           .isEqualTo(ports(container(chart.deployment(name))));
     }
+  }
+
+  @Test
+  void filesTrainerJobsKustomization_grantsWhatTheChartGrants_andSharesTheWorkVolume() {
+    Path dir = root().resolve("files-trainer-jobs");
+    List<HasMetadata> all = resources(dir);
+    Chart.Rendered chart =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.files.enabled", "true")
+                .set("fineTuning.runner", "kubernetes"));
+
+    var role =
+        get(all, io.fabric8.kubernetes.api.model.rbac.Role.class, "parley-files-trainer-jobs");
+    assertThat(role.getRules())
+        .isEqualTo(
+            chart
+                .get(io.fabric8.kubernetes.api.model.rbac.Role.class, "parley-files-trainer-jobs")
+                .getRules());
+    var binding =
+        get(
+            all,
+            io.fabric8.kubernetes.api.model.rbac.RoleBinding.class,
+            "parley-files-trainer-jobs");
+    assertThat(binding.getSubjects()).extracting(s -> s.getName()).containsExactly("parley-files");
+    assertThat(get(all, ServiceAccount.class, "parley-files").getAutomountServiceAccountToken())
+        .isTrue();
+    assertThat(get(all, PersistentVolumeClaim.class, "parley-fine-tuning-work").getSpec())
+        .satisfies(spec -> assertThat(spec.getAccessModes()).containsExactly("ReadWriteMany"));
+
+    var deploymentPatch =
+        (Deployment) parse(dir.resolve("files-trainer-jobs-deployment.yaml")).getFirst();
+    var chartPod = chart.deployment("parley-files").getSpec().getTemplate().getSpec();
+    var patchPod = deploymentPatch.getSpec().getTemplate().getSpec();
+    assertThat(patchPod.getServiceAccountName()).isEqualTo(chartPod.getServiceAccountName());
+    assertThat(patchPod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(patchPod.getContainers().getFirst().getVolumeMounts())
+        .isEqualTo(
+            chartPod.getContainers().getFirst().getVolumeMounts().stream()
+                .filter(m -> m.getName().equals("fine-tuning-work"))
+                .toList());
+    assertThat(patchPod.getVolumes())
+        .isEqualTo(
+            chartPod.getVolumes().stream()
+                .filter(v -> v.getName().equals("fine-tuning-work"))
+                .toList());
+
+    var configPatch =
+        (ConfigMap) parse(dir.resolve("files-trainer-jobs-configmap.yaml")).getFirst();
+    var base = get(all, ConfigMap.class, "parley-files").getData();
+    var merged = new java.util.TreeMap<String, String>(base);
+    merged.putAll(configPatch.getData());
+    var chartData = chart.configMap("parley-files").getData();
+    for (var entry : chartData.entrySet()) {
+      if (entry.getKey().startsWith("PARLEY_FINETUNING_")) {
+        assertThat(merged).containsEntry(entry.getKey(), entry.getValue());
+      }
+    }
+    assertThat(merged.keySet()).containsAll(chartData.keySet());
   }
 
   @Test

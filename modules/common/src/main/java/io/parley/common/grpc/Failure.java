@@ -13,6 +13,12 @@ public enum Failure {
   INVALID(Status.Code.INVALID_ARGUMENT, "invalid_request_error"),
   /** The service is too busy to take the request now; retry later. */
   OVERLOADED(Status.Code.RESOURCE_EXHAUSTED, "server_error"),
+  /**
+   * A service this one depends on cannot be asked now (the service itself answered); retry later.
+   * The ErrorInfo reason is {@code service_unavailable}, which tells it from a service that cannot
+   * be reached at all (UNAVAILABLE without ErrorInfo).
+   */
+  UNAVAILABLE(Status.Code.UNAVAILABLE, "server_error"),
   /** The service itself failed. */
   INTERNAL(Status.Code.INTERNAL, "server_error");
 

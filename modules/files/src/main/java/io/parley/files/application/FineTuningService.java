@@ -348,9 +348,13 @@ public final class FineTuningService {
     return new Page<>(found.subList(0, Math.min(limit, found.size())), found.size() > limit);
   }
 
-  /** The organization's fine-tuned models, newest first. */
+  /**
+   * The organization's fine-tuned models of succeeded jobs, newest first. Checkpoints' models are
+   * not listed (as in OpenAI's {@code GET /v1/models}); they are found through the job's
+   * checkpoints and can still be fetched and served by id.
+   */
   public List<FineTunedModel> models(Caller caller) {
-    return jobs.models(caller.organization());
+    return jobs.models(caller.organization(), false);
   }
 
   /** One fine-tuned model of the organization. */
@@ -367,7 +371,7 @@ public final class FineTuningService {
     var deleted =
         jobs.deleteModel(caller.organization(), id).orElseThrow(() -> NotFoundException.model(id));
     boolean shared =
-        jobs.models(caller.organization()).stream()
+        jobs.models(caller.organization(), true).stream()
             .anyMatch(m -> m.adapterKey().equals(deleted.adapterKey()));
     if (!shared) {
       blobs.delete(deleted.adapterKey());

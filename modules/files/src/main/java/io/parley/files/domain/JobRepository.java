@@ -129,8 +129,13 @@ public interface JobRepository {
   /** Marks a job's tokens billed. */
   void billed(String jobId);
 
-  /** An organization's fine-tuned models, newest first. */
-  List<FineTunedModel> models(String organization);
+  /**
+   * An organization's fine-tuned models, newest first.
+   *
+   * @param withCheckpoints whether the models of checkpoints are included; without them, only the
+   *     models of succeeded jobs are (what {@code GET /v1/models} lists)
+   */
+  List<FineTunedModel> models(String organization, boolean withCheckpoints);
 
   /** One fine-tuned model of an organization. */
   Optional<FineTunedModel> model(String organization, String id);

@@ -1,5 +1,6 @@
 package io.parley.files.infrastructure;
 
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.ManagedChannel;
 import io.parley.common.grpc.Channels;
 import io.parley.common.grpc.GrpcServerRunner;
@@ -13,6 +14,7 @@ import io.parley.files.application.FineTuningService;
 import io.parley.files.application.FineTuningWorker;
 import io.parley.files.domain.BlobStore;
 import io.parley.files.domain.FileUses;
+import io.parley.files.domain.JobRunner;
 import io.parley.files.infrastructure.blob.DirectoryBlobStore;
 import io.parley.files.infrastructure.blob.MeteredBlobStore;
 import io.parley.files.infrastructure.blob.S3BlobStore;
@@ -20,6 +22,7 @@ import io.parley.files.infrastructure.config.FilesSettings;
 import io.parley.files.infrastructure.jdbc.FilesDatabase;
 import io.parley.files.infrastructure.jdbc.JdbcFileRepository;
 import io.parley.files.infrastructure.jdbc.JdbcJobRepository;
+import io.parley.files.infrastructure.trainer.KubernetesJobRunner;
 import io.parley.files.infrastructure.trainer.LocalProcessRunner;
 import io.parley.files.infrastructure.usage.UsageBilling;
 import io.parley.persistence.Database;
@@ -44,6 +47,7 @@ public final class FilesServer implements AutoCloseable {
   private final Optional<FineTuningWorker> worker;
   private final Optional<MutualTls> clientTls;
   private final Optional<ManagedChannel> usage;
+  private final Optional<KubernetesJobRunner> kubernetesJobs;
 
   private FilesServer(FilesSettings settings, Clock clock) {
     blobs = new MeteredBlobStore(openStore(settings), settings.store());
@@ -52,6 +56,7 @@ public final class FilesServer implements AutoCloseable {
             settings.dbUrl(), settings.dbUser(), settings.dbPasswordFile(), settings.dbPoolSize());
     Optional<MutualTls> tls = Optional.empty();
     Optional<ManagedChannel> usageChannel = Optional.empty();
+    Optional<KubernetesJobRunner> kubernetesRunner = Optional.empty();
     try {
       repository = new JdbcFileRepository(database.jdbc());
       files = new FileService(repository, blobs, settings.limits(), clock);
@@ -72,18 +77,32 @@ public final class FilesServer implements AutoCloseable {
             "parley.usage.target is not set: trained tokens of fine-tuning jobs are not billed");
       }
       var trainer = settings.trainer();
-      if (settings.fineTuning().maxConcurrentJobs() > 0 && trainer.jar().isPresent()) {
+      Optional<JobRunner> jobRunner = Optional.empty();
+      if (settings.fineTuning().maxConcurrentJobs() > 0) {
+        if (settings.kubernetes().isPresent()) {
+          var kubernetes =
+              new KubernetesJobRunner(
+                  new KubernetesClientBuilder().build(), settings.kubernetes().get());
+          kubernetesRunner = Optional.of(kubernetes);
+          jobRunner = Optional.of(kubernetes);
+        } else if (trainer.jar().isPresent()) {
+          jobRunner =
+              Optional.of(
+                  new LocalProcessRunner(
+                      trainer.java(),
+                      trainer.jar().get(),
+                      trainer.javaOptions(),
+                      trainer.cacheDirectory()));
+        }
+      }
+      if (jobRunner.isPresent()) {
         worker =
             Optional.of(
                 new FineTuningWorker(
                     jobs,
                     files,
                     blobs,
-                    new LocalProcessRunner(
-                        trainer.java(),
-                        trainer.jar().get(),
-                        trainer.javaOptions(),
-                        trainer.cacheDirectory()),
+                    jobRunner.get(),
                     new UsageBilling(usageChannel, settings.usageDeadline().toMillis()),
                     settings.fineTuning(),
                     clock,
@@ -91,7 +110,8 @@ public final class FilesServer implements AutoCloseable {
       } else {
         LOG.log(
             System.Logger.Level.WARNING,
-            "No trainer configured (parley.finetuning.trainer.jar): fine-tuning jobs queue here"
+            "No trainer configured (parley.finetuning.trainer.jar, or"
+                + " parley.finetuning.runner=kubernetes): fine-tuning jobs queue here"
                 + " and are trained by other replicas only");
         worker = Optional.empty();
       }
@@ -110,6 +130,7 @@ public final class FilesServer implements AutoCloseable {
               settings.grpcEventLoops());
       worker.ifPresent(FineTuningWorker::start);
     } catch (RuntimeException e) {
+      kubernetesRunner.ifPresent(KubernetesJobRunner::close);
       usageChannel.ifPresent(Channels::close);
       tls.ifPresent(MutualTls::close);
       database.close();
@@ -117,6 +138,7 @@ public final class FilesServer implements AutoCloseable {
     }
     clientTls = tls;
     usage = usageChannel;
+    kubernetesJobs = kubernetesRunner;
   }
 
   private static String workerName() {
@@ -202,6 +224,7 @@ public final class FilesServer implements AutoCloseable {
   @Override
   public void close() {
     worker.ifPresent(FineTuningWorker::close);
+    kubernetesJobs.ifPresent(KubernetesJobRunner::close);
     grpc.close();
     usage.ifPresent(Channels::close);
     clientTls.ifPresent(MutualTls::close);

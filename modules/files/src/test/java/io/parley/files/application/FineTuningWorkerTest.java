@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The worker with the real {@code parley-trainer} as a child process (LoRA on stories260K), on
  * PostgreSQL and a directory store: a job trains to a registered model with its events, checkpoints
  * and result file, billed once; a trainer killed with SIGKILL mid-training is resumed from its
- * checkpoint in a new attempt and the job succeeds once.
+ * checkpoint in a new attempt and the job succeeds once, also when that happens five times.
  */
 class FineTuningWorkerTest {
 
@@ -75,7 +75,7 @@ class FineTuningWorkerTest {
             Duration.ofSeconds(30),
             Duration.ofMillis(300),
             Duration.ofMillis(300),
-            3,
+            6, // five crashes and the attempt that succeeds
             temp.resolve("work"),
             1);
     service = new FineTuningService(jobs, files, blobs, settings, Clock.systemUTC());
@@ -150,7 +150,11 @@ class FineTuningWorkerTest {
   }
 
   FineTuningJob await(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    return await(id, Duration.ofMinutes(5));
+  }
+
+  FineTuningJob await(String id, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < deadline) {
       var job = service.get(ACME, id);
       if (job.status().terminal()) {
@@ -231,7 +235,6 @@ class FineTuningWorkerTest {
         .hasSize(1);
     assertThat(service.models(ACME))
         .extracting(FineTunedModel::id)
-        .filteredOn(id -> !id.contains(":ckpt-step-"))
         .containsExactly(done.fineTunedModel().get());
     assertThat(service.checkpoints(ACME, job.id(), 10, Optional.empty()).items()).hasSize(6);
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -240,5 +243,110 @@ class FineTuningWorkerTest {
     }
     Thread.sleep(1000);
     assertThat(billed).hasSize(1);
+  }
+
+  /** The checkpoint epochs the job's attempts resumed from, in order. */
+  List<Integer> resumedEpochs(String jobId) {
+    var prefix = "Fine-tuning job resumed from the checkpoint of epoch ";
+    return events(jobId).stream()
+        .map(JobEvent::message)
+        .filter(m -> m.startsWith(prefix))
+        .map(m -> Integer.parseInt(m.substring(prefix.length())))
+        .toList();
+  }
+
+  /** The running trainer of a job (its command line names the job), other than {@code not}. */
+  static Optional<ProcessHandle> trainerOf(String jobId, long not) {
+    return ProcessHandle.allProcesses()
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.pid() != not)
+        .filter(
+            p ->
+                p.info()
+                    .arguments()
+                    .map(a -> List.of(a).contains("-Dparley.job=" + jobId))
+                    .orElse(false))
+        .findFirst();
+  }
+
+  @Test
+  void trainerKilledFiveTimes_resumesFromItsLastCheckpointEachTime_andSucceedsExactlyOnce()
+      throws Exception {
+    var job = create(JobApi.FINE_TUNING, trainingFile(), 10, 1, "crash");
+    long killed = -1;
+    var resumedFrom = new java.util.ArrayList<Integer>();
+    for (int kill = 1; kill <= 5; kill++) {
+      // each attempt is killed once it has stored a checkpoint of its own: one newer than the
+      // checkpoint it resumed from
+      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      Optional<ProcessHandle> trainer = Optional.empty();
+      while (System.nanoTime() < deadline) {
+        var checkpoints = service.checkpoints(ACME, job.id(), 1, Optional.empty()).items();
+        int newest = checkpoints.isEmpty() ? 0 : checkpoints.getFirst().epoch();
+        var resumes = resumedEpochs(job.id());
+        boolean progressed =
+            kill == 1 ? newest >= 1 : resumes.size() == kill - 1 && newest > resumes.getLast();
+        trainer = progressed ? trainerOf(job.id(), killed) : Optional.empty();
+        if (trainer.isPresent()) {
+          break;
+        }
+        assertThat(service.get(ACME, job.id()).status().terminal())
+            .as("the job ended before kill %d", kill)
+            .isFalse();
+        Thread.sleep(50);
+      }
+      var victim = trainer.orElseThrow(() -> new AssertionError("no trainer to kill"));
+      resumedFrom.add(
+          service.checkpoints(ACME, job.id(), 1, Optional.empty()).items().getFirst().epoch());
+      assertThat(victim.destroyForcibly()).isTrue(); // SIGKILL
+      victim.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      killed = victim.pid();
+    }
+
+    var done = await(job.id(), Duration.ofMinutes(10));
+
+    assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(6);
+    var model = "ft:stories260k:org-acme:crash:" + job.id();
+    assertThat(done.fineTunedModel()).contains(model);
+    var events = events(job.id());
+    assertThat(events)
+        .extracting(JobEvent::message)
+        .filteredOn(m -> m.contains("The trainer stopped unexpectedly (exit status 137)"))
+        .hasSize(5);
+    // every new attempt resumed from the newest checkpoint, at least the one stored when its
+    // predecessor was killed (that one may still have stored a later one as it died)
+    var resumed = resumedEpochs(job.id());
+    assertThat(resumed).hasSize(5).isSorted().doesNotHaveDuplicates();
+    for (int i = 0; i < 5; i++) {
+      assertThat(resumed.get(i)).isGreaterThanOrEqualTo(resumedFrom.get(i));
+    }
+    assertThat(events)
+        .extracting(JobEvent::message)
+        .filteredOn(m -> m.contains("successfully completed"))
+        .hasSize(1);
+    // one metrics event per step, none repeated by the attempts that redid steps
+    assertThat(events)
+        .filteredOn(e -> e.type().equals("metrics"))
+        .extracting(e -> e.data().orElseThrow())
+        .hasSize(100)
+        .doesNotHaveDuplicates();
+    assertThat(service.checkpoints(ACME, job.id(), 20, Optional.empty()).items())
+        .extracting(JobCheckpoint::epoch)
+        .doesNotHaveDuplicates()
+        .hasSize(10);
+    assertThat(service.models(ACME)).extracting(FineTunedModel::id).containsExactly(model);
+    assertThat(
+            files.list(ACME, Optional.of("fine-tune-results"), 100, true, Optional.empty()).files())
+        .extracting(f -> f.id())
+        .containsExactly(done.resultFile().orElseThrow());
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (billed.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(1000);
+    assertThat(billed)
+        .containsExactly(
+            job.id() + ":training org-acme " + model + " " + done.trainedTokens().getAsLong());
   }
 }

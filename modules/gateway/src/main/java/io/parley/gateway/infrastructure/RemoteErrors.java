@@ -7,12 +7,16 @@ import io.parley.gateway.domain.ModelNotFoundException;
 import io.parley.gateway.domain.OverloadedException;
 import io.parley.gateway.domain.ServerErrorException;
 import io.parley.gateway.domain.ServiceUnavailableException;
+import java.util.Map;
 
 /**
  * The one mapping from a failed call to a Parley service ({@link RemoteError}: status code +
  * ErrorInfo reason and metadata) to the gateway's error family.
  */
 public final class RemoteErrors {
+
+  /** ErrorInfo reason of a service that answered that a service it depends on is unavailable. */
+  static final String SERVICE_UNAVAILABLE = "service_unavailable";
 
   private RemoteErrors() {}
 
@@ -43,7 +47,20 @@ public final class RemoteErrors {
             : new GatewayException(400, type, reason, param, message);
       }
       case RESOURCE_EXHAUSTED -> OverloadedException.engine(retryAfterSeconds);
-      case UNAVAILABLE, CANCELLED -> ServiceUnavailableException.inference(retryAfterSeconds);
+      case UNAVAILABLE, CANCELLED ->
+          SERVICE_UNAVAILABLE.equals(reason)
+              // the service answered: one it depends on (the fine-tuned model registry) did not.
+              // Not a ServiceUnavailableException: neither retried nor counted against inference.
+              ? new GatewayException(
+                  503,
+                  GatewayException.SERVER_ERROR,
+                  SERVICE_UNAVAILABLE,
+                  null,
+                  error.message().isEmpty()
+                      ? "A service is unavailable. Please retry shortly."
+                      : error.message(),
+                  Map.of("retry-after", Integer.toString(retryAfterSeconds)))
+              : ServiceUnavailableException.inference(retryAfterSeconds);
       case DEADLINE_EXCEEDED -> ServiceUnavailableException.timeout(retryAfterSeconds);
       default ->
           new ServerErrorException(

@@ -129,9 +129,10 @@ public final class FineTunedEngines implements AutoCloseable {
    * the caller's, which may be a transport thread), and their failures reach {@code sink}.
    *
    * @throws InferenceException as {@link TextEngine#generate} does when the generation is queued at
-   *     once; otherwise {@link ModelNotFoundException} when the organization has no such model, and
-   *     {@link EngineFailureException} when the registry cannot be asked or the adapter cannot be
-   *     loaded, reach {@link GenerationSink#onError}
+   *     once; otherwise {@link ModelNotFoundException} when the organization has no such model,
+   *     {@link io.parley.inference.domain.ModelRegistryUnavailableException} when the registry
+   *     cannot be asked, and {@link EngineFailureException} when the adapter cannot be loaded,
+   *     reach {@link GenerationSink#onError}
    */
   public Generation generate(
       String organization, String model, GenerationRequest request, GenerationSink sink) {

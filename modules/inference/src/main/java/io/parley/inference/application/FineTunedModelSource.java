@@ -11,7 +11,8 @@ public interface FineTunedModelSource {
    * The fine-tuned model {@code model} of {@code organization}; empty when there is none, or when
    * it belongs to another organization (which is not told apart).
    *
-   * @throws io.parley.inference.domain.EngineFailureException when the registry cannot be asked
+   * @throws io.parley.inference.domain.ModelRegistryUnavailableException when the registry cannot
+   *     be asked
    */
   Optional<FineTunedModel> find(String organization, String model);
 
@@ -21,7 +22,8 @@ public interface FineTunedModelSource {
    * IOException}).
    *
    * @throws io.parley.inference.domain.ModelNotFoundException when the model is gone
-   * @throws io.parley.inference.domain.EngineFailureException when the registry cannot be asked
+   * @throws io.parley.inference.domain.ModelRegistryUnavailableException when the registry cannot
+   *     be asked
    */
   void download(String organization, String model, OutputStream out);
 }

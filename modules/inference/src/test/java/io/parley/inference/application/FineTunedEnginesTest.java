@@ -12,6 +12,7 @@ import io.parley.inference.domain.GenerationRequest;
 import io.parley.inference.domain.GenerationSink;
 import io.parley.inference.domain.InferenceException;
 import io.parley.inference.domain.ModelNotFoundException;
+import io.parley.inference.domain.ModelRegistryUnavailableException;
 import io.parley.inference.domain.Prompt;
 import io.parley.inference.domain.SamplingParams;
 import io.parley.inference.domain.TextEngine;
@@ -111,9 +112,13 @@ class FineTunedEnginesTest {
   }
 
   private FineTunedEngines engines(int maxLoaded, long maxAdapterBytes) {
+    return engines(maxLoaded, maxAdapterBytes, Duration.ofSeconds(5));
+  }
+
+  private FineTunedEngines engines(int maxLoaded, long maxAdapterBytes, Duration lookupDeadline) {
     engines =
         new FineTunedEngines(
-            new GrpcFineTunedModelSource(channel, Duration.ofSeconds(5), Duration.ofSeconds(30)),
+            new GrpcFineTunedModelSource(channel, lookupDeadline, Duration.ofSeconds(30)),
             new LlamaAdapterLoader(1),
             id -> id.equals(BASE) ? Optional.of(base) : Optional.empty(),
             new AdapterPolicy(
@@ -165,6 +170,20 @@ class FineTunedEnginesTest {
         .isInstanceOf(EngineFailureException.class)
         .hasMessageContaining("takes adapters of 1 to 1000");
     assertThat(registry.contentCalls()).isZero();
+  }
+
+  @Test
+  void registryDown_isRegistryUnavailable_notAnEngineFailure() throws InterruptedException {
+    registry.register(MODEL, "org-a", BASE, adapter);
+    var engines = engines(4, 1 << 20, Duration.ofMillis(300));
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+
+    assertThatThrownBy(() -> run(engines, "org-a", MODEL))
+        .isInstanceOf(ModelRegistryUnavailableException.class)
+        .hasMessageContaining("registry is unavailable")
+        .extracting(e -> ((InferenceException) e).reason())
+        .isEqualTo("service_unavailable");
+    assertThat(engines.loadedCount()).isZero();
   }
 
   @Test

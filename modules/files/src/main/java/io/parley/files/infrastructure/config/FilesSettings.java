@@ -5,6 +5,7 @@ import io.parley.common.grpc.security.GrpcSecurity;
 import io.parley.common.runtime.HostResources;
 import io.parley.files.application.FileLimits;
 import io.parley.files.application.FineTuningSettings;
+import io.parley.files.infrastructure.trainer.KubernetesJobRunner;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,9 @@ import org.eclipse.microprofile.config.Config;
  * @param grpcEventLoops Netty event-loop threads of the gRPC server ({@code
  *     parley.grpc.event-loop-threads}, 0 = chosen from the host)
  * @param fineTuning how jobs are trained
+ * @param runner how trainers run: {@code local} (a child process) or {@code kubernetes} (a Job)
  * @param trainer the local trainer command
+ * @param kubernetes the trainer's Jobs, when {@code runner} is {@code kubernetes}
  * @param usageTarget gRPC target of the usage service (billing), if any
  * @param usageDeadline deadline of a billing call
  */
@@ -52,7 +55,9 @@ public record FilesSettings(
     S3 s3,
     int grpcEventLoops,
     FineTuningSettings fineTuning,
+    String runner,
     Trainer trainer,
+    Optional<KubernetesJobRunner.Settings> kubernetes,
     Optional<String> usageTarget,
     Duration usageDeadline) {
 
@@ -94,6 +99,20 @@ public record FilesSettings(
         config
             .getOptionalValue("parley.data-dir", String.class)
             .orElse(System.getProperty("user.home") + "/.parley/data");
+    var runner = config.getOptionalValue("parley.finetuning.runner", String.class).orElse("local");
+    if (!runner.equals("local") && !runner.equals("kubernetes")) {
+      throw new IllegalArgumentException(
+          "parley.finetuning.runner must be local or kubernetes, not " + runner);
+    }
+    var workDirectory =
+        Path.of(
+            config
+                .getOptionalValue("parley.finetuning.work-directory", String.class)
+                .orElse(dataDir + "/fine-tuning"));
+    var javaOptions =
+        nonBlank(config.getOptionalValue("parley.finetuning.trainer.java-options", String.class))
+            .map(o -> java.util.List.of(o.split("\\s+")))
+            .orElse(java.util.List.of());
     return new FilesSettings(
         config.getOptionalValue("parley.grpc.host", String.class).orElse("127.0.0.1"),
         config.getOptionalValue("parley.grpc.port", Integer.class).orElse(9100),
@@ -154,29 +173,63 @@ public record FilesSettings(
             Duration.ofMillis(
                 config.getOptionalValue("parley.finetuning.poll-ms", Long.class).orElse(1000L)),
             config.getOptionalValue("parley.finetuning.max-attempts", Integer.class).orElse(5),
-            Path.of(
-                config
-                    .getOptionalValue("parley.finetuning.work-directory", String.class)
-                    .orElse(dataDir + "/fine-tuning")),
+            workDirectory,
             config.getOptionalValue("parley.finetuning.trainer.threads", Integer.class).orElse(0)),
+        runner,
         new Trainer(
             Path.of(
                 nonBlank(config.getOptionalValue("parley.finetuning.trainer.java", String.class))
                     .orElse(System.getProperty("java.home") + "/bin/java")),
             nonBlank(config.getOptionalValue("parley.finetuning.trainer.jar", String.class))
                 .map(Path::of),
-            nonBlank(
-                    config.getOptionalValue("parley.finetuning.trainer.java-options", String.class))
-                .map(o -> java.util.List.of(o.split("\\s+")))
-                .orElse(java.util.List.of()),
+            javaOptions,
             Path.of(
                 nonBlank(
                         config.getOptionalValue(
                             "parley.finetuning.trainer.cache-directory", String.class))
                     .orElse(System.getProperty("user.home") + "/.cache/parley/djl"))),
+        runner.equals("kubernetes")
+            ? Optional.of(kubernetes(config, workDirectory, javaOptions))
+            : Optional.empty(),
         nonBlank(config.getOptionalValue("parley.usage.target", String.class)),
         Duration.ofMillis(
             config.getOptionalValue("parley.usage.deadline-ms", Long.class).orElse(10000L)));
+  }
+
+  private static KubernetesJobRunner.Settings kubernetes(
+      Config config, Path workDirectory, java.util.List<String> javaOptions) {
+    var k = "parley.finetuning.kubernetes.";
+    var requests = new java.util.LinkedHashMap<String, String>();
+    nonBlank(config.getOptionalValue(k + "cpu-request", String.class))
+        .ifPresent(v -> requests.put("cpu", v));
+    nonBlank(config.getOptionalValue(k + "memory-request", String.class))
+        .ifPresent(v -> requests.put("memory", v));
+    var limits = new java.util.LinkedHashMap<String, String>();
+    nonBlank(config.getOptionalValue(k + "cpu-limit", String.class))
+        .ifPresent(v -> limits.put("cpu", v));
+    nonBlank(config.getOptionalValue(k + "memory-limit", String.class))
+        .ifPresent(v -> limits.put("memory", v));
+    config
+        .getOptionalValue(k + "gpus", Integer.class)
+        .filter(n -> n > 0)
+        .ifPresent(n -> limits.put("nvidia.com/gpu", Integer.toString(n)));
+    return new KubernetesJobRunner.Settings(
+        nonBlank(config.getOptionalValue(k + "namespace", String.class)).orElse(""),
+        nonBlank(config.getOptionalValue(k + "image", String.class)).orElse(""),
+        nonBlank(config.getOptionalValue(k + "image-pull-policy", String.class))
+            .orElse("IfNotPresent"),
+        nonBlank(config.getOptionalValue(k + "service-account", String.class)),
+        nonBlank(config.getOptionalValue(k + "work-volume-claim", String.class)).orElse(""),
+        workDirectory,
+        nonBlank(config.getOptionalValue(k + "models-volume-claim", String.class)),
+        Path.of(
+            nonBlank(config.getOptionalValue(k + "models-path", String.class)).orElse("/models")),
+        requests,
+        limits,
+        config.getOptionalValue(k + "ttl-seconds-after-finished", Integer.class).orElse(3600),
+        config.getOptionalValue(k + "run-as-user", Long.class).orElse(1001L),
+        config.getOptionalValue(k + "run-as-group", Long.class).orElse(1001L),
+        javaOptions);
   }
 
   private static Optional<String> nonBlank(Optional<String> value) {

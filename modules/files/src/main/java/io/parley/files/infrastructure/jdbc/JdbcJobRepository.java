@@ -722,14 +722,16 @@ public final class JdbcJobRepository implements JobRepository {
   }
 
   @Override
-  public List<FineTunedModel> models(String organization) {
+  public List<FineTunedModel> models(String organization, boolean withCheckpoints) {
     return jdbc.autoCommit(
         c -> {
           try (var s =
               c.prepareStatement(
                   "SELECT "
                       + MODEL_COLUMNS
-                      + " FROM ft_models WHERE organization = ? ORDER BY created_ms DESC, id")) {
+                      + " FROM ft_models WHERE organization = ?"
+                      + (withCheckpoints ? "" : " AND checkpoint_step IS NULL")
+                      + " ORDER BY created_ms DESC, id")) {
             s.setString(1, organization);
             var out = new ArrayList<FineTunedModel>();
             try (var rs = s.executeQuery()) {

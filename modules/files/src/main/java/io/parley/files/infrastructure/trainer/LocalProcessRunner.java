@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -64,17 +63,9 @@ public final class LocalProcessRunner implements JobRunner {
       throw new StoreException(
           "The trainer jar " + jar + " is missing (parley.finetuning.trainer.jar).", null);
     }
-    var command = new ArrayList<String>();
-    command.add(java.toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Dai.djl.offline=true");
-    command.add("-DDJL_CACHE_DIR=" + cacheDirectory);
-    command.add("-DENGINE_CACHE_DIR=" + cacheDirectory);
-    command.add("-Dparley.job=" + spec.jobId());
-    command.addAll(javaOptions);
-    command.add("-jar");
-    command.add(jar.toString());
-    command.addAll(spec.arguments());
+    var command =
+        TrainerLaunch.command(
+            java.toString(), jar.toString(), javaOptions, cacheDirectory.toString(), spec);
     try {
       var process =
           new ProcessBuilder(command)

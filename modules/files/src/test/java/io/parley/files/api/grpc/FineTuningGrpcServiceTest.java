@@ -237,6 +237,77 @@ class FineTuningGrpcServiceTest {
   }
 
   @Test
+  void listFineTunedModels_leavesCheckpointModelsOut_whichStayFetchableById() {
+    var file = upload("org-a", "fine-tune", CHAT.repeat(10));
+    var job = stub.createJob(request("org-a", file).build()).getJob();
+    var claim = jobs.claim("w", System.currentTimeMillis(), 30_000, 1).orElseThrow();
+    int attempt = claim.job().attempt();
+    var checkpointModel = "ft:stories260k:org-a::" + job.getId() + ":ckpt-step-5";
+    assertThat(
+            jobs.addCheckpoint(
+                job.getId(),
+                attempt,
+                new io.parley.files.domain.JobCheckpoint(
+                    "ftckpt-1",
+                    job.getId(),
+                    1,
+                    5,
+                    1.5,
+                    0.5,
+                    java.util.OptionalDouble.empty(),
+                    java.util.OptionalDouble.empty(),
+                    checkpointModel,
+                    1000),
+                new FineTunedModel(
+                    checkpointModel,
+                    "org-a",
+                    "stories260k",
+                    job.getId(),
+                    OptionalInt.of(5),
+                    "finetuning/ckpt-adapter",
+                    "0".repeat(64),
+                    10,
+                    1000)))
+        .isTrue();
+    var list = ListFineTunedModelsRequest.newBuilder().setOrganization("org-a").build();
+
+    assertThat(stub.listFineTunedModels(list).getModelsList()).isEmpty();
+    assertThat(
+            stub.getFineTunedModel(
+                    GetFineTunedModelRequest.newBuilder()
+                        .setOrganization("org-a")
+                        .setModel(checkpointModel)
+                        .build())
+                .getModel()
+                .getId())
+        .isEqualTo(checkpointModel);
+
+    var finalModel = "ft:stories260k:org-a::" + job.getId();
+    assertThat(
+            jobs.succeed(
+                job.getId(),
+                attempt,
+                new FineTunedModel(
+                    finalModel,
+                    "org-a",
+                    "stories260k",
+                    job.getId(),
+                    OptionalInt.empty(),
+                    "finetuning/final-adapter",
+                    "1".repeat(64),
+                    10,
+                    2000),
+                42,
+                file,
+                new JobEvent("ftevent-done", 2, "info", "message", "done", Optional.empty()),
+                2))
+        .isTrue();
+    assertThat(stub.listFineTunedModels(list).getModelsList())
+        .extracting(io.parley.finetuning.v1.FineTunedModel::getId)
+        .containsExactly(finalModel);
+  }
+
+  @Test
   void fineTunedModel_isListedFetchedStreamedAndDeleted_withinItsOrganization() throws Exception {
     var file = upload("org-a", "fine-tune", CHAT.repeat(10));
     var job = stub.createJob(request("org-a", file).build()).getJob();

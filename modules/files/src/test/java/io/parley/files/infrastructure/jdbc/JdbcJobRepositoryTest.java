@@ -178,7 +178,7 @@ class JdbcJobRepositoryTest {
                 event("done", 6),
                 6))
         .isFalse();
-    assertThat(jobs.models("org-a")).isEmpty();
+    assertThat(jobs.models("org-a", true)).isEmpty();
     // attempt 2 succeeds once
     assertThat(
             jobs.succeed(
@@ -190,7 +190,9 @@ class JdbcJobRepositoryTest {
                 event("done", 7),
                 7))
         .isTrue();
-    assertThat(jobs.models("org-a")).extracting(FineTunedModel::id).containsExactly("ft:real");
+    assertThat(jobs.models("org-a", false))
+        .extracting(FineTunedModel::id)
+        .containsExactly("ft:real");
     assertThat(jobs.find("org-a", job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
     assertThat(jobs.unbilled(10)).extracting(FineTuningJob::id).containsExactly(job.id());
     jobs.billed(job.id());
@@ -388,8 +390,9 @@ class JdbcJobRepositoryTest {
     assertThat(jobs.checkpoints(job.id(), 5, Optional.of("ftckpt-2")))
         .extracting(JobCheckpoint::id)
         .containsExactly("ftckpt-1");
-    assertThat(jobs.models("org-a")).hasSize(2);
-    assertThat(jobs.models("org-b")).isEmpty();
+    assertThat(jobs.models("org-a", true)).hasSize(2);
+    assertThat(jobs.models("org-a", false)).isEmpty();
+    assertThat(jobs.models("org-b", true)).isEmpty();
   }
 
   @Test

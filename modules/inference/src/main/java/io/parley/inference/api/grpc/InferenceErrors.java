@@ -8,6 +8,7 @@ import io.parley.inference.domain.EngineOverloadedException;
 import io.parley.inference.domain.InferenceException;
 import io.parley.inference.domain.InvalidGenerationRequestException;
 import io.parley.inference.domain.ModelNotFoundException;
+import io.parley.inference.domain.ModelRegistryUnavailableException;
 import java.util.Optional;
 
 /** The one mapping from the inference error family to gRPC statuses with an ErrorInfo. */
@@ -30,6 +31,9 @@ final class InferenceErrors {
       case EngineOverloadedException e ->
           GrpcErrors.toException(
               Failure.OVERLOADED, "engine_overloaded", e.getMessage(), e.param());
+      case ModelRegistryUnavailableException e ->
+          GrpcErrors.toException(
+              Failure.UNAVAILABLE, "service_unavailable", e.getMessage(), e.param());
       default -> {
         LOG.log(System.Logger.Level.ERROR, "Engine failure", error);
         yield GrpcErrors.toException(

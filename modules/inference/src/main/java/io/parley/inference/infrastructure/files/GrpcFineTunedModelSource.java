@@ -9,9 +9,9 @@ import io.parley.finetuning.v1.GetAdapterContentRequest;
 import io.parley.finetuning.v1.GetAdapterContentResponse;
 import io.parley.finetuning.v1.GetFineTunedModelRequest;
 import io.parley.inference.application.FineTunedModelSource;
-import io.parley.inference.domain.EngineFailureException;
 import io.parley.inference.domain.FineTunedModel;
 import io.parley.inference.domain.ModelNotFoundException;
+import io.parley.inference.domain.ModelRegistryUnavailableException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * delays fine-tuned requests rather than failing them at once).
  */
 public final class GrpcFineTunedModelSource implements FineTunedModelSource {
+
+  private static final System.Logger LOG =
+      System.getLogger(GrpcFineTunedModelSource.class.getName());
 
   private final FineTuningServiceGrpc.FineTuningServiceBlockingStub stub;
   private final Duration lookupDeadline;
@@ -92,12 +95,22 @@ public final class GrpcFineTunedModelSource implements FineTunedModelSource {
     }
   }
 
-  private static EngineFailureException unavailable(String model, StatusRuntimeException e) {
-    return new EngineFailureException(
-        "The fine-tuned model registry did not answer about "
+  /**
+   * Any other failure of the registry: down or restarting (UNAVAILABLE), no answer within the
+   * deadline (it waits for the connection), or an error of its own. Logged with its status here;
+   * the caller sees a retryable "unavailable".
+   */
+  private static ModelRegistryUnavailableException unavailable(
+      String model, StatusRuntimeException e) {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "The fine-tuned model registry did not answer about {0}: {1}",
+        model,
+        e.getStatus());
+    return new ModelRegistryUnavailableException(
+        "The fine-tuned model registry is unavailable, so "
             + model
-            + ": "
-            + e.getStatus().getCode(),
+            + " cannot be served now. Please retry shortly.",
         e);
   }
 }
