@@ -3,6 +3,7 @@ package it.io.parley.system;
 import io.parley.testing.LibertyServer;
 import io.parley.testing.Ports;
 import io.parley.testing.TestCertificates;
+import io.parley.testing.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,12 +15,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The files platform on loopback: the usage service and the files service, each on a fresh
  * PostgreSQL database, and a gateway in front of them with a small heap (so that buffering a large
- * upload would fail). The gateway has no inference service: only its files, uploads and admin
- * endpoints are used.
+ * upload would fail). By default the gateway has no inference service: only its files, uploads and
+ * admin endpoints are used; {@link #withInference} adds an inference server serving stories260K
+ * that fetches fine-tuned models' adapters from this files service.
  */
 final class FilesStack implements AutoCloseable {
 
@@ -34,11 +37,14 @@ final class FilesStack implements AutoCloseable {
   final int filesGrpcPort = Ports.free();
   final int filesHttpPort = Ports.free();
   final int gatewayPort = Ports.free();
+  final int inferenceGrpcPort = Ports.free();
+  final int inferenceHttpPort = Ports.free();
   final Path output;
   final Path blobs;
   final LibertyServer usage;
   final LibertyServer files;
   final LibertyServer gateway;
+  final Optional<LibertyServer> inference;
   final TestCertificates certs;
 
   FilesStack() {
@@ -50,6 +56,18 @@ final class FilesStack implements AutoCloseable {
    *     is given the usage service's target too
    */
   FilesStack(Map<String, String> filesEnv) {
+    this(filesEnv, false);
+  }
+
+  /**
+   * The stack with an inference server behind the gateway that serves stories260K and the
+   * fine-tuned models the files service registers (their adapters fetched from it over mutual TLS).
+   */
+  static FilesStack withInference(Map<String, String> filesEnv) {
+    return new FilesStack(filesEnv, true);
+  }
+
+  private FilesStack(Map<String, String> filesEnv, boolean withInference) {
     var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
     output =
         root.resolve(
@@ -85,9 +103,37 @@ final class FilesStack implements AutoCloseable {
       filesEnvironment.put("PARLEY_USAGE_TARGET", "127.0.0.1:" + usageGrpcPort);
       filesEnvironment.put("JVM_ARGS", HEAP);
       files = LibertyServer.start(root, "files", output, filesEnvironment, certs);
+      inference =
+          withInference
+              ? Optional.of(
+                  LibertyServer.start(
+                      root,
+                      "inference",
+                      output,
+                      Map.of(
+                          "HTTP_PORT",
+                          Integer.toString(inferenceHttpPort),
+                          "PARLEY_GRPC_PORT",
+                          Integer.toString(inferenceGrpcPort),
+                          "PARLEY_INFERENCE_MODELS",
+                          ParleyStack.MODEL,
+                          "PARLEY_INFERENCE_MODEL_STORIES260K_PATH",
+                          TestModels.stories260k().toString(),
+                          "PARLEY_INFERENCE_THREADS",
+                          "1",
+                          "PARLEY_INFERENCE_SLOTS",
+                          "4",
+                          "PARLEY_INFERENCE_CACHE_DIR",
+                          output.resolve("cache").toString(),
+                          "PARLEY_FILES_TARGET",
+                          "127.0.0.1:" + filesGrpcPort),
+                      certs))
+              : Optional.empty();
       var env = new HashMap<String, String>();
       env.put("HTTP_PORT", Integer.toString(gatewayPort));
-      env.put("PARLEY_INFERENCE_TARGET", "127.0.0.1:" + Ports.free());
+      env.put(
+          "PARLEY_INFERENCE_TARGET",
+          "127.0.0.1:" + (withInference ? inferenceGrpcPort : Ports.free()));
       env.put("PARLEY_USAGE_TARGET", "127.0.0.1:" + usageGrpcPort);
       env.put("PARLEY_FILES_TARGET", "127.0.0.1:" + filesGrpcPort);
       env.put("PARLEY_GATEWAY_ADMIN_KEY_FILE", keyFile.toString());
@@ -99,8 +145,19 @@ final class FilesStack implements AutoCloseable {
           URI.create("http://127.0.0.1:" + usageHttpPort + "/health/ready"), Duration.ofMinutes(3));
       files.awaitReady(
           URI.create("http://127.0.0.1:" + filesHttpPort + "/health/ready"), Duration.ofMinutes(3));
+      if (inference.isPresent()) {
+        inference
+            .get()
+            .awaitReady(
+                URI.create("http://127.0.0.1:" + inferenceHttpPort + "/health/ready"),
+                Duration.ofMinutes(3));
+      }
       gateway.awaitReady(
-          URI.create("http://127.0.0.1:" + gatewayPort + "/health/live"), Duration.ofMinutes(3));
+          URI.create(
+              "http://127.0.0.1:"
+                  + gatewayPort
+                  + (withInference ? "/health/ready" : "/health/live")),
+          Duration.ofMinutes(3));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (SQLException e) {
@@ -175,7 +232,10 @@ final class FilesStack implements AutoCloseable {
 
   @Override
   public void close() {
-    for (var server : new LibertyServer[] {gateway, files, usage}) {
+    for (var server :
+        new LibertyServer[] {
+          gateway, inference == null ? null : inference.orElse(null), files, usage
+        }) {
       if (server != null) {
         server.close();
       }

@@ -56,28 +56,34 @@ class FineTuningIT {
   static String trainingFile;
   static String succeededJob;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /**
+   * Settings of a files service that trains stories260K (model id {@link #BASE}) with the real
+   * {@code parley-trainer} as a child process, on one thread, two jobs at a time.
+   */
+  static Map<String, String> trainerEnvironment() {
     var root = Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
     var model = root.resolve("../shared/models/stories260K.gguf").normalize();
     var jar = root.resolve("modules/trainer/target/parley-trainer.jar");
     assertThat(model).exists();
     assertThat(jar).exists();
-    stack =
-        new FilesStack(
-            Map.of(
-                "PARLEY_FINETUNING_BASE_MODELS", BASE + "=" + model,
-                "PARLEY_FINETUNING_TRAINER_JAR", jar.toString(),
-                "PARLEY_FINETUNING_TRAINER_JAVA",
-                    Path.of(System.getProperty("parley.java.home", System.getProperty("java.home")))
-                        .resolve("bin/java")
-                        .toString(),
-                "PARLEY_FINETUNING_TRAINER_THREADS", "1",
-                "PARLEY_FINETUNING_TRAINER_JAVA_OPTIONS", "-Xmx512m",
-                "PARLEY_FINETUNING_MAX_CONCURRENT_JOBS", "2",
-                "PARLEY_FINETUNING_MAX_CONCURRENT_JOBS_PER_ORGANIZATION", "2",
-                "PARLEY_FINETUNING_HEARTBEAT_MS", "500",
-                "PARLEY_FINETUNING_POLL_MS", "500"));
+    return Map.of(
+        "PARLEY_FINETUNING_BASE_MODELS", BASE + "=" + model,
+        "PARLEY_FINETUNING_TRAINER_JAR", jar.toString(),
+        "PARLEY_FINETUNING_TRAINER_JAVA",
+            Path.of(System.getProperty("parley.java.home", System.getProperty("java.home")))
+                .resolve("bin/java")
+                .toString(),
+        "PARLEY_FINETUNING_TRAINER_THREADS", "1",
+        "PARLEY_FINETUNING_TRAINER_JAVA_OPTIONS", "-Xmx512m",
+        "PARLEY_FINETUNING_MAX_CONCURRENT_JOBS", "2",
+        "PARLEY_FINETUNING_MAX_CONCURRENT_JOBS_PER_ORGANIZATION", "2",
+        "PARLEY_FINETUNING_HEARTBEAT_MS", "500",
+        "PARLEY_FINETUNING_POLL_MS", "500");
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    stack = new FilesStack(trainerEnvironment());
     FilesIT.stack = stack;
     acme = FilesIT.organization("acme");
     other = FilesIT.organization("other");
