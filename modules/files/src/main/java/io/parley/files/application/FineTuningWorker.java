@@ -156,8 +156,11 @@ public final class FineTuningWorker implements AutoCloseable {
     }
   }
 
-  /** Bills the trained tokens of succeeded jobs not billed yet (idempotent by request id). */
-  void billPending() {
+  /**
+   * Bills the trained tokens of succeeded jobs not billed yet (idempotent by request id). The
+   * poller and a job's own run both call it; one at a time, so a job is sent once from this worker.
+   */
+  synchronized void billPending() {
     if (!billing.enabled()) {
       return;
     }

@@ -272,7 +272,10 @@ class FineTuningWorkerTest {
   @Test
   void trainerKilledFiveTimes_resumesFromItsLastCheckpointEachTime_andSucceedsExactlyOnce()
       throws Exception {
-    var job = create(JobApi.FINE_TUNING, trainingFile(), 10, 1, "crash");
+    // 30 epochs of 10 steps: enough, even on a fast idle machine, for five attempts to each store
+    // a checkpoint of their own and be killed before the job is done
+    int epochs = 30;
+    var job = create(JobApi.FINE_TUNING, trainingFile(), epochs, 1, "crash");
     long killed = -1;
     var resumedFrom = new java.util.ArrayList<Integer>();
     for (int kill = 1; kill <= 5; kill++) {
@@ -329,12 +332,12 @@ class FineTuningWorkerTest {
     assertThat(events)
         .filteredOn(e -> e.type().equals("metrics"))
         .extracting(e -> e.data().orElseThrow())
-        .hasSize(100)
+        .hasSize(epochs * 10)
         .doesNotHaveDuplicates();
-    assertThat(service.checkpoints(ACME, job.id(), 20, Optional.empty()).items())
+    assertThat(service.checkpoints(ACME, job.id(), 100, Optional.empty()).items())
         .extracting(JobCheckpoint::epoch)
         .doesNotHaveDuplicates()
-        .hasSize(10);
+        .hasSize(epochs);
     assertThat(service.models(ACME)).extracting(FineTunedModel::id).containsExactly(model);
     assertThat(
             files.list(ACME, Optional.of("fine-tune-results"), 100, true, Optional.empty()).files())
