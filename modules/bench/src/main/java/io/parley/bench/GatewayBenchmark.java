@@ -98,6 +98,11 @@ public final class GatewayBenchmark {
     int infHttp = Ports.free(), infGrpc = Ports.free();
     int embHttp = Ports.free(), embGrpc = Ports.free();
     int gatewayPort = Ports.free();
+    int usageHttp = Ports.free(), usageGrpc = Ports.free();
+    // -Dbench.gateway.metering=false leaves the usage service out: the admin key alone, no budget,
+    // no ledger. By default the gateway authenticates an organization's key through the usage
+    // service and meters every request (budget lease, usage outbox, RecordUsage batches).
+    boolean metering = Boolean.parseBoolean(System.getProperty("bench.gateway.metering", "true"));
     var certs = TestCertificates.create(output.resolve("tls"));
     var servers = new ArrayList<LibertyServer>();
     ManagedChannel channel = null;
@@ -131,8 +136,24 @@ public final class GatewayBenchmark {
                   "PARLEY_GRPC_PORT", "" + embGrpc,
                   "PARLEY_EMBEDDINGS_THREADS", "2"),
               certs));
+      if (metering) {
+        servers.add(
+            LibertyServer.start(
+                root,
+                "usage",
+                output.resolve("usage-" + Long.toHexString(System.nanoTime())),
+                Map.of(
+                    "HTTP_PORT", "" + usageHttp,
+                    "PARLEY_GRPC_PORT", "" + usageGrpc,
+                    "PARLEY_USAGE_BOOTSTRAP_KEY_FILE", keyFile.toString(),
+                    "PARLEY_USAGE_PRICES", REAL + "=1000000/2000000," + ZERO + "=1000000/2000000"),
+                certs));
+      }
       var env = new HashMap<String, String>();
       env.put("HTTP_PORT", "" + gatewayPort);
+      if (metering) {
+        env.put("PARLEY_USAGE_TARGET", "127.0.0.1:" + usageGrpc);
+      }
       env.put("PARLEY_INFERENCE_TARGET", "127.0.0.1:" + infGrpc);
       env.put("PARLEY_EMBEDDINGS_TARGET", "127.0.0.1:" + embGrpc);
       env.put("PARLEY_GATEWAY_ADMIN_KEY_FILE", keyFile.toString());
@@ -145,7 +166,10 @@ public final class GatewayBenchmark {
       }
       var gatewayOutput = output.resolve("gateway");
       servers.add(LibertyServer.start(root, "gateway", gatewayOutput, env, certs));
-      int[] readyPorts = {infHttp, embHttp, gatewayPort};
+      int[] readyPorts =
+          metering
+              ? new int[] {infHttp, embHttp, usageHttp, gatewayPort}
+              : new int[] {infHttp, embHttp, gatewayPort};
       for (int i = 0; i < servers.size(); i++) {
         servers
             .get(i)
@@ -161,19 +185,20 @@ public final class GatewayBenchmark {
                   certs.caFile(),
                   Duration.ofMinutes(5)));
       channel = Channels.open("127.0.0.1:" + infGrpc, 64 << 20, tls, ServiceIdentity.INFERENCE);
+      var gatewayUrl = "http://127.0.0.1:" + gatewayPort + "/v1";
+      var callerKey = metering ? organizationKey(gatewayUrl, key) : key;
       var bench =
           new GatewayBenchmark(
-              "http://127.0.0.1:" + gatewayPort + "/v1",
-              key,
-              channel,
-              pidOf(gatewayOutput, "gateway"),
-              seconds);
+              gatewayUrl, callerKey, channel, pidOf(gatewayOutput, "gateway"), seconds);
       System.out.printf(
           Locale.ROOT,
-          "GatewayBenchmark: %.1f s per row, %d processors; gateway pid %d%n",
+          "GatewayBenchmark: %.1f s per row, %d processors; gateway pid %d; %s%n",
           seconds,
           Runtime.getRuntime().availableProcessors(),
-          bench.gatewayProcess.pid());
+          bench.gatewayProcess.pid(),
+          metering
+              ? "an organization's key with RPM/TPM limits and a hard budget, metered"
+              : "the admin key, no usage service");
       for (var engine : System.getProperty("bench.gateway.engines", REAL + "," + ZERO).split(",")) {
         bench.generationRows(engine);
       }
@@ -186,6 +211,64 @@ public final class GatewayBenchmark {
         servers.get(i).close();
       }
     }
+  }
+
+  /**
+   * An organization with rate limits and a hard budget far above what the run uses (so that every
+   * request goes through the limiter, the budget lease and the usage outbox, and none is refused),
+   * and its owner's key.
+   */
+  private static String organizationKey(String gatewayUrl, String adminKey) throws Exception {
+    var http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    var created =
+        post(
+            http,
+            gatewayUrl + "/organizations",
+            adminKey,
+            null,
+            "{\"name\":\"bench\",\"owner\":\"owner@bench.test\"}");
+    var org = field(created, "id");
+    var owner = field(created, "owner");
+    post(
+        http,
+        gatewayUrl + "/organization/limits",
+        adminKey,
+        org,
+        "{\"requests_per_minute\":100000000,\"tokens_per_minute\":1000000000,"
+            + "\"hard_limit_micros\":1000000000000}");
+    return field(
+        post(
+            http,
+            gatewayUrl + "/organization/api_keys",
+            adminKey,
+            org,
+            "{\"name\":\"bench\",\"user_id\":\"" + owner + "\"}"),
+        "value");
+  }
+
+  private static String post(HttpClient http, String url, String key, String org, String body)
+      throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (org != null) {
+      request.header("OpenAI-Organization", org);
+    }
+    var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(url + ": " + response.statusCode() + " " + response.body());
+    }
+    return response.body();
+  }
+
+  private static String field(String json, String name) throws Exception {
+    var value = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path(name);
+    if (!value.isTextual()) {
+      throw new IllegalStateException("no " + name + " in " + json);
+    }
+    return value.asText();
   }
 
   /** The gateway's process: Liberty writes its pid under the output directory. */
