@@ -1,6 +1,7 @@
 package io.parley.gateway.application;
 
 import io.parley.common.v1.TokenUsage;
+import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.infrastructure.GenerationStream;
 import io.parley.gateway.infrastructure.InferenceClient;
 import io.parley.inference.v1.GenerateChunk;
@@ -22,13 +23,20 @@ public final class ChunkStream implements AutoCloseable {
   private volatile boolean currentReported;
   private volatile long currentGenerated;
   private volatile boolean cancelled;
+  private volatile GatewayException ended;
   private int prompt;
   private GenerateChunk next;
 
-  ChunkStream(InferenceClient inference, List<GenerateRequest> prompts) {
+  private final Drain drain;
+  private final Runnable endOnDrain =
+      () -> end(io.parley.gateway.domain.ServiceUnavailableException.shuttingDown(1));
+
+  ChunkStream(InferenceClient inference, List<GenerateRequest> prompts, Drain drain) {
     this.inference = inference;
     this.prompts = prompts;
     this.current = inference.openStream(prompts.getFirst());
+    this.drain = drain;
+    drain.track(endOnDrain);
   }
 
   /**
@@ -38,6 +46,9 @@ public final class ChunkStream implements AutoCloseable {
    */
   public boolean hasNext() {
     while (next == null) {
+      if (ended != null) {
+        throw ended;
+      }
       if (current.hasNext()) {
         take(current.next());
       } else if (prompt + 1 < prompts.size() && !cancelled) {
@@ -45,11 +56,22 @@ public final class ChunkStream implements AutoCloseable {
         currentReported = false;
         currentGenerated = 0;
         current = inference.openStream(prompts.get(prompt));
+      } else if (ended != null) {
+        throw ended;
       } else {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Ends the stream from any thread: the generation is stopped (its tokens still count) and the
+   * reader's next {@link #hasNext()} throws {@code why}, which it writes as an error event.
+   */
+  public void end(GatewayException why) {
+    ended = why;
+    cancel();
   }
 
   private void take(GenerateChunk chunk) {
@@ -183,6 +205,7 @@ public final class ChunkStream implements AutoCloseable {
 
   @Override
   public void close() {
+    drain.untrack(endOnDrain);
     cancel();
   }
 

@@ -2,6 +2,8 @@ package io.parley.gateway.application;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class Drain {
 
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Set<Runnable> streams = ConcurrentHashMap.newKeySet();
   private final Object idle = new Object();
   private volatile boolean draining;
 
@@ -30,6 +33,19 @@ public class Drain {
         idle.notifyAll();
       }
     }
+  }
+
+  /**
+   * Registers a running stream: {@code end} ends it with an error event if the drain's bound passes
+   * while it runs. Unregister with {@link #untrack} when it ends.
+   */
+  public void track(Runnable end) {
+    streams.add(end);
+  }
+
+  /** A stream has ended. */
+  public void untrack(Runnable end) {
+    streams.remove(end);
   }
 
   /** Whether the gateway is leaving (its readiness is down). */
@@ -60,6 +76,12 @@ public class Drain {
           break;
         }
         TimeUnit.NANOSECONDS.timedWait(idle, left);
+      }
+    }
+    if (inFlight.get() > 0) {
+      // The bound has passed: the streams still running end now, each with an error event.
+      for (var end : streams) {
+        end.run();
       }
     }
     return inFlight.get();

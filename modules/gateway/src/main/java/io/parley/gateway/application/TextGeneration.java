@@ -17,13 +17,15 @@ import java.util.List;
 public class TextGeneration {
 
   private InferenceClient inference;
+  private Drain drain;
 
   /** For CDI proxies. */
   protected TextGeneration() {}
 
   @Inject
-  public TextGeneration(InferenceClient inference) {
+  public TextGeneration(InferenceClient inference, Drain drain) {
     this.inference = inference;
+    this.drain = drain;
   }
 
   /**
@@ -56,7 +58,7 @@ public class TextGeneration {
    * @param prompts one request per prompt, all with the same {@code n}
    */
   public ChunkStream stream(List<GenerateRequest> prompts) {
-    return new ChunkStream(inference, prompts);
+    return new ChunkStream(inference, prompts, drain);
   }
 
   static void add(TokenUsage.Builder sum, TokenUsage usage) {

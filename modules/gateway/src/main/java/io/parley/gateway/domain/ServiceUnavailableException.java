@@ -30,6 +30,15 @@ public class ServiceUnavailableException extends GatewayException {
         retryAfterSeconds);
   }
 
+  /** This gateway is stopping and ends what still runs (a stream past the drain's bound). */
+  public static ServiceUnavailableException shuttingDown(int retryAfterSeconds) {
+    return new ServiceUnavailableException(
+        503,
+        "service_unavailable",
+        "This server is shutting down and ended the stream. Please retry the request.",
+        retryAfterSeconds);
+  }
+
   /** A call ran past its deadline. */
   public static ServiceUnavailableException timeout(int retryAfterSeconds) {
     return new ServiceUnavailableException(

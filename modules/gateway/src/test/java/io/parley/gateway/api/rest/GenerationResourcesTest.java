@@ -241,6 +241,44 @@ class GenerationResourcesTest {
   }
 
   @Test
+  void chatCompletion_stillStreamingWhenTheDrainRunsOut_endsWithAnErrorEvent() throws Exception {
+    var response =
+        chat.create(
+            "req_7",
+            null,
+            -1,
+            in(
+                """
+                {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+    var events = java.util.concurrent.CompletableFuture.supplyAsync(() -> eventsOf(response));
+    Thread.sleep(300);
+    assertThat(events).as("the slow model streams until stopped").isNotDone();
+
+    inference.drain.enter(); // the stream's request, as the in-flight filter counts it
+    assertThat(inference.drain.drain(java.time.Duration.ZERO, java.time.Duration.ofMillis(200)))
+        .isEqualTo(1);
+
+    var written = events.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(written.get(1)).contains("\"delta\":{\"content\":\" and");
+    assertThat(written.getLast())
+        .startsWith("{\"error\":{\"message\":\"This server is shutting down")
+        .contains("\"type\":\"server_error\"")
+        .contains("\"code\":\"service_unavailable\"");
+    assertThat(written).doesNotContain("[DONE]");
+    assertThat(inference.cancelled.await(5, java.util.concurrent.TimeUnit.SECONDS))
+        .as("the generation was stopped")
+        .isTrue();
+  }
+
+  private static List<String> eventsOf(GenerationEndpoint.Reply response) {
+    try {
+      return events(response);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void chatCompletion_clientGoesAway_cancelsTheGeneration() throws Exception {
     var response =
         chat.create(

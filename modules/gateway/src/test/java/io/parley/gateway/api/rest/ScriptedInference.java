@@ -43,6 +43,10 @@ final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplB
   static final List<String> WORDS = List.of("Once", " upon", " a", " time");
 
   final List<GenerateRequest> requests = new CopyOnWriteArrayList<>();
+
+  /** The drain the generations it wires up register their streams with. */
+  final io.parley.gateway.application.Drain drain = new io.parley.gateway.application.Drain();
+
   final CountDownLatch cancelled = new CountDownLatch(1);
   final java.util.concurrent.Semaphore written = new java.util.concurrent.Semaphore(0);
   private final Server server;
@@ -56,7 +60,7 @@ final class ScriptedInference extends InferenceServiceGrpc.InferenceServiceImplB
 
   /** The generation use case wired to this service. */
   TextGeneration generation() {
-    return new TextGeneration(new InferenceClient(channel, 5_000, 5_000, 1));
+    return new TextGeneration(new InferenceClient(channel, 5_000, 5_000, 1), drain);
   }
 
   InferenceClient client() {
