@@ -9,6 +9,7 @@ import io.parley.files.domain.FineTuningJob;
 import io.parley.files.domain.JobApi;
 import io.parley.files.domain.JobCheckpoint;
 import io.parley.files.domain.JobEvent;
+import io.parley.files.domain.JobRunner;
 import io.parley.files.domain.JobStatus;
 import io.parley.files.domain.TrainingParameters;
 import io.parley.files.infrastructure.blob.DirectoryBlobStore;
@@ -51,7 +52,13 @@ class FineTuningWorkerTest {
   FileService files;
   FineTuningService service;
   FineTuningWorker worker;
+  JdbcJobRepository jobs;
+  DirectoryBlobStore blobs;
+  FineTuningSettings settings;
+  Billing billing;
   final List<String> billed = new CopyOnWriteArrayList<>();
+  /** "worker job attempt" for every trainer a worker started. */
+  final List<String> started = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() {
@@ -59,15 +66,15 @@ class FineTuningWorkerTest {
     assertThat(JAR).as("built by the trainer module's package phase").exists();
     schema = TestDatabases.newSchema();
     database = TestDatabases.postgres(schema, 6);
-    var blobs = DirectoryBlobStore.open(temp.resolve("blobs"));
+    blobs = DirectoryBlobStore.open(temp.resolve("blobs"));
     files =
         new FileService(
             new JdbcFileRepository(database.jdbc()),
             blobs,
             new FileLimits(1 << 20, 0, 4096, 10, 1000, 100, Duration.ofHours(1)),
             Clock.systemUTC());
-    var jobs = new JdbcJobRepository(database.jdbc());
-    var settings =
+    jobs = new JdbcJobRepository(database.jdbc());
+    settings =
         new FineTuningSettings(
             Map.of("stories260k", MODEL),
             1,
@@ -79,7 +86,7 @@ class FineTuningWorkerTest {
             temp.resolve("work"),
             1);
     service = new FineTuningService(jobs, files, blobs, settings, Clock.systemUTC());
-    Billing billing =
+    billing =
         new Billing() {
           @Override
           public boolean enabled() {
@@ -91,22 +98,85 @@ class FineTuningWorkerTest {
             billed.add(requestId + " " + organization + " " + model + " " + tokens);
           }
         };
-    var java = Path.of(System.getProperty("java.home"), "bin", "java");
-    worker =
-        new FineTuningWorker(
-            jobs,
-            files,
-            blobs,
-            new LocalProcessRunner(
-                java,
-                JAR,
-                List.of("-Xmx512m"),
-                Path.of(System.getProperty("user.home"), ".cache/parley/djl")),
-            billing,
-            settings,
-            Clock.systemUTC(),
-            "test-worker");
+    worker = worker("test-worker", settings);
     worker.start();
+  }
+
+  /** A worker (a replica of the service) on the shared database and blob store. */
+  FineTuningWorker worker(String name, FineTuningSettings settings) {
+    var java = Path.of(System.getProperty("java.home"), "bin", "java");
+    var local =
+        new LocalProcessRunner(
+            java,
+            JAR,
+            List.of("-Xmx512m"),
+            Path.of(System.getProperty("user.home"), ".cache/parley/djl"));
+    JobRunner recorded =
+        new JobRunner() {
+          @Override
+          public Execution start(Spec spec) {
+            started.add(name + " " + spec.jobId() + " " + spec.attempt());
+            return local.start(spec);
+          }
+
+          @Override
+          public void stopLeftover(String runnerRef, String jobId) {
+            local.stopLeftover(runnerRef, jobId);
+          }
+        };
+    return new FineTuningWorker(
+        jobs, files, blobs, recorded, billing, settings, Clock.systemUTC(), name);
+  }
+
+  @Test
+  void twoReplicasOnOneDatabase_runEachJobOnce() throws Exception {
+    // A second replica: its own work directory, the same database and blob store.
+    var second =
+        worker(
+            "test-worker-2",
+            new FineTuningSettings(
+                settings.baseModels(),
+                settings.maxConcurrentJobs(),
+                settings.maxConcurrentPerOrganization(),
+                settings.lease(),
+                settings.heartbeat(),
+                settings.poll(),
+                settings.maxAttempts(),
+                temp.resolve("work-2"),
+                settings.trainerThreads()));
+    second.start();
+    try {
+      var created = new java.util.ArrayList<FineTuningJob>();
+      for (int i = 0; i < 4; i++) {
+        created.add(create(JobApi.FINE_TUNING, trainingFile(), 1, 2, "r" + i));
+      }
+      for (var job : created) {
+        var done = await(job.id());
+        assertThat(done.status()).as(job.id()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.attempt()).as("claimed once").isEqualTo(1);
+        assertThat(events(job.id()))
+            .extracting(JobEvent::message)
+            .filteredOn(m -> m.contains("successfully completed"))
+            .hasSize(1);
+      }
+      // every job's trainer was started once, by one replica; both replicas took jobs
+      assertThat(started).hasSize(4);
+      assertThat(started.stream().map(s -> s.split(" ")[1]).distinct()).hasSize(4);
+      assertThat(started.stream().map(s -> s.split(" ")[0]).distinct())
+          .containsExactlyInAnyOrder("test-worker", "test-worker-2");
+      assertThat(service.models(ACME)).hasSize(4);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (billed.stream().distinct().count() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      // each job billed under its own request id; both replicas may send the same one (the ledger
+      // keeps one row per request id)
+      assertThat(billed.stream().distinct())
+          .hasSize(4)
+          .allMatch(b -> b.contains(":training org-acme ft:stories260k:org-acme:r"));
+    } finally {
+      second.close();
+    }
   }
 
   @AfterEach
