@@ -57,6 +57,7 @@ class FineTuningWorkerTest {
   FineTuningSettings settings;
   Billing billing;
   final List<String> billed = new CopyOnWriteArrayList<>();
+
   /** "worker job attempt" for every trainer a worker started. */
   final List<String> started = new CopyOnWriteArrayList<>();
 
