@@ -383,23 +383,11 @@ public final class JdbcLedgerRepository implements LedgerRepository {
   private static Map<String, String> ledgerOrganizations(Connection c, List<String> requestIds)
       throws SQLException {
     var owners = new HashMap<String, String>();
-    for (int from = 0; from < requestIds.size(); from += IN_CHUNK) {
-      var chunk = requestIds.subList(from, Math.min(requestIds.size(), from + IN_CHUNK));
-      try (var select =
-          c.prepareStatement(
-              "SELECT request_id, organization_id FROM ledger WHERE request_id IN ("
-                  + placeholders(chunk.size())
-                  + ")")) {
-        for (int i = 0; i < chunk.size(); i++) {
-          select.setString(i + 1, chunk.get(i));
-        }
-        try (var rs = select.executeQuery()) {
-          while (rs.next()) {
-            owners.put(rs.getString(1), rs.getString(2));
-          }
-        }
-      }
-    }
+    selectIn(
+        c,
+        "SELECT request_id, organization_id FROM ledger WHERE request_id",
+        requestIds,
+        rs -> owners.put(rs.getString(1), rs.getString(2)));
     return owners;
   }
 
@@ -407,24 +395,39 @@ public final class JdbcLedgerRepository implements LedgerRepository {
   private static Map<String, BudgetKey> leaseBudgets(Connection c, List<String> leaseIds)
       throws SQLException {
     var budgets = new HashMap<String, BudgetKey>();
-    for (int from = 0; from < leaseIds.size(); from += IN_CHUNK) {
-      var chunk = leaseIds.subList(from, Math.min(leaseIds.size(), from + IN_CHUNK));
-      try (var select =
-          c.prepareStatement(
-              "SELECT id, organization_id, period_start FROM budget_leases WHERE id IN ("
-                  + placeholders(chunk.size())
-                  + ")")) {
+    selectIn(
+        c,
+        "SELECT id, organization_id, period_start FROM budget_leases WHERE id",
+        leaseIds,
+        rs -> budgets.put(rs.getString(1), new BudgetKey(rs.getString(2), rs.getLong(3))));
+    return budgets;
+  }
+
+  /** Reads one row of a result. */
+  @FunctionalInterface
+  private interface Row {
+    void read(java.sql.ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Runs {@code select} (ending in the column to match) {@code IN (…)} over {@code ids}, {@link
+   * #IN_CHUNK} at a time, handing every row to {@code row}.
+   */
+  private static void selectIn(Connection c, String select, List<String> ids, Row row)
+      throws SQLException {
+    for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+      var chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+      try (var st = c.prepareStatement(select + " IN (" + placeholders(chunk.size()) + ")")) {
         for (int i = 0; i < chunk.size(); i++) {
-          select.setString(i + 1, chunk.get(i));
+          st.setString(i + 1, chunk.get(i));
         }
-        try (var rs = select.executeQuery()) {
+        try (var rs = st.executeQuery()) {
           while (rs.next()) {
-            budgets.put(rs.getString(1), new BudgetKey(rs.getString(2), rs.getLong(3)));
+            row.read(rs);
           }
         }
       }
     }
-    return budgets;
   }
 
   private static String placeholders(int n) {
