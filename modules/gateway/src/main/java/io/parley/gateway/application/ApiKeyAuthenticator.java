@@ -1,19 +1,14 @@
 package io.parley.gateway.application;
 
 import io.parley.gateway.domain.AuthenticationException;
-import io.parley.gateway.infrastructure.AdminKeyFile;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
-import java.util.logging.Logger;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Checks the bearer key of every {@code /v1} request against the bootstrap admin key. The key is
@@ -23,33 +18,19 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ApiKeyAuthenticator {
 
-  private static final Logger LOG = Logger.getLogger(ApiKeyAuthenticator.class.getName());
-
-  @Inject
-  @ConfigProperty(name = "parley.gateway.admin-key-file")
-  String keyFile;
-
-  @Inject
-  @ConfigProperty(name = "parley.gateway.admin-key-generate")
-  boolean generate;
-
   private byte[] keyDigest;
 
-  /** For CDI. */
-  public ApiKeyAuthenticator() {}
+  /** For CDI proxies. */
+  protected ApiKeyAuthenticator() {}
 
-  /** An authenticator for a known key (tests, embedded use). */
-  public static ApiKeyAuthenticator forKey(String key) {
-    var authenticator = new ApiKeyAuthenticator();
-    authenticator.keyDigest = sha256(key);
-    return authenticator;
-  }
-
-  @PostConstruct
-  void load() {
-    if (keyDigest == null) {
-      keyDigest = sha256(AdminKeyFile.loadOrCreate(Path.of(keyFile), generate, LOG::info));
-    }
+  /**
+   * Loads (or generates) the key and keeps only its digest.
+   *
+   * @param source where the bootstrap admin key comes from
+   */
+  @Inject
+  public ApiKeyAuthenticator(AdminKeySource source) {
+    this.keyDigest = sha256(source.adminKey());
   }
 
   void onStart(@Observes @Initialized(ApplicationScoped.class) Object event) {

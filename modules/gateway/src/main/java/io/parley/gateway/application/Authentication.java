@@ -5,7 +5,6 @@ import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.Role;
 import io.parley.gateway.domain.ServiceUnavailableException;
-import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.usage.v1.AuthenticateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -62,7 +61,7 @@ public class Authentication {
   private static final int MAX_ENTRIES = 100_000;
 
   private ApiKeyAuthenticator adminKey;
-  private UsageClient usage;
+  private UsageBackend usage;
   private String adminOrganization;
   private volatile String bootstrapOrganization;
   private long cacheNanos;
@@ -85,7 +84,7 @@ public class Authentication {
   @Inject
   public Authentication(
       ApiKeyAuthenticator adminKey,
-      UsageClient usage,
+      UsageBackend usage,
       @ConfigProperty(name = "parley.gateway.admin-organization") String adminOrganization,
       @ConfigProperty(name = "parley.gateway.auth-cache-ms") long cacheMillis,
       @ConfigProperty(name = "parley.gateway.auth.stale-seconds") long staleSeconds,
@@ -114,7 +113,7 @@ public class Authentication {
    */
   public Authentication(
       ApiKeyAuthenticator adminKey,
-      UsageClient usage,
+      UsageBackend usage,
       String adminOrganization,
       long cacheMillis,
       long staleSeconds,

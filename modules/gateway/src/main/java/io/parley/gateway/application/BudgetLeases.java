@@ -4,7 +4,6 @@ import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.QuotaExceededException;
 import io.parley.gateway.domain.ServiceUnavailableException;
-import io.parley.gateway.infrastructure.UsageClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -176,7 +175,7 @@ public class BudgetLeases {
     }
   }
 
-  private UsageClient usage;
+  private UsageBackend usage;
   private UsageOutbox outbox;
   private Settings settings;
   private LongSupplier nanos;
@@ -192,7 +191,7 @@ public class BudgetLeases {
 
   @Inject
   public BudgetLeases(
-      UsageClient usage,
+      UsageBackend usage,
       UsageOutbox outbox,
       @ConfigProperty(name = "parley.gateway.usage.lease-chunk-micros") long chunkMicros,
       @ConfigProperty(name = "parley.gateway.usage.lease-chunk-multiple") long chunkMultiple,
@@ -238,7 +237,7 @@ public class BudgetLeases {
    *     none ({@link #tick()} is then called by the owner)
    */
   public BudgetLeases(
-      UsageClient usage,
+      UsageBackend usage,
       UsageOutbox outbox,
       Settings settings,
       LongSupplier nanos,

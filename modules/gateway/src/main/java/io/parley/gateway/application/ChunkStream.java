@@ -2,8 +2,6 @@ package io.parley.gateway.application;
 
 import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.GatewayException;
-import io.parley.gateway.infrastructure.GenerationStream;
-import io.parley.gateway.infrastructure.InferenceClient;
 import io.parley.inference.v1.GenerateChunk;
 import io.parley.inference.v1.GenerateChunkOrBuilder;
 import io.parley.inference.v1.GenerateRequest;
@@ -16,10 +14,10 @@ import java.util.List;
  */
 public final class ChunkStream implements AutoCloseable {
 
-  private final InferenceClient inference;
+  private final InferenceBackend inference;
   private final List<GenerateRequest> prompts;
   private final TokenUsage.Builder usage = TokenUsage.newBuilder();
-  private volatile GenerationStream current;
+  private volatile InferenceBackend.StreamedGeneration current;
   private volatile boolean currentReported;
   private volatile long currentGenerated;
   private volatile boolean cancelled;
@@ -31,7 +29,7 @@ public final class ChunkStream implements AutoCloseable {
   private final Runnable endOnDrain =
       () -> end(io.parley.gateway.domain.ServiceUnavailableException.shuttingDown(1));
 
-  ChunkStream(InferenceClient inference, List<GenerateRequest> prompts, Drain drain) {
+  ChunkStream(InferenceBackend inference, List<GenerateRequest> prompts, Drain drain) {
     this.inference = inference;
     this.prompts = prompts;
     this.current = inference.openStream(prompts.getFirst());

@@ -4,7 +4,6 @@ import io.parley.common.v1.TokenUsage;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ServiceUnavailableException;
-import io.parley.gateway.infrastructure.SafetyClient;
 import io.parley.safety.v1.ModerateRequest;
 import io.parley.safety.v1.ModerateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,7 +21,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 @ApplicationScoped
 public class ContentModeration {
 
-  private SafetyClient safety;
+  private SafetyBackend safety;
   private RateLimiter limiter;
   private int retryAfterSeconds;
   private Metering metering;
@@ -35,7 +34,7 @@ public class ContentModeration {
    * @param limiter the rate limiter, or {@code null} for none
    * @param retryAfterSeconds {@code retry-after} of transient failures
    */
-  public ContentModeration(SafetyClient safety, RateLimiter limiter, int retryAfterSeconds) {
+  public ContentModeration(SafetyBackend safety, RateLimiter limiter, int retryAfterSeconds) {
     this(safety, limiter, null, retryAfterSeconds);
   }
 
@@ -44,7 +43,7 @@ public class ContentModeration {
    */
   @Inject
   public ContentModeration(
-      SafetyClient safety,
+      SafetyBackend safety,
       RateLimiter limiter,
       Metering metering,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
@@ -64,7 +63,7 @@ public class ContentModeration {
   public ModerateResponse moderate(
       Caller caller, ModerateRequest request, Consumer<RateLimitDecision> onDecision) {
     if (!safety.enabled()) {
-      throw SafetyClient.notConfigured();
+      throw SafetyBackend.notConfigured();
     }
     String model = request.getModel().isEmpty() ? null : request.getModel();
     var decision = limiter == null ? RateLimitDecision.UNLIMITED : limiter.admit(caller, model, 0);
@@ -80,7 +79,7 @@ public class ContentModeration {
       }
       return response;
     } catch (CircuitBreakerOpenException e) {
-      throw BackendUnavailableException.of(SafetyClient.SERVICE, retryAfterSeconds);
+      throw BackendUnavailableException.of(SafetyBackend.SERVICE, retryAfterSeconds);
     } catch (TimeoutException e) {
       throw ServiceUnavailableException.timeout(retryAfterSeconds);
     }

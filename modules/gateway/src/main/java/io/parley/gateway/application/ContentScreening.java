@@ -2,8 +2,6 @@ package io.parley.gateway.application;
 
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ContentFlaggedException;
-import io.parley.gateway.infrastructure.SafetyClient;
-import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.inference.v1.Choice;
 import io.parley.inference.v1.FinishReason;
 import io.parley.inference.v1.GenerateRequest;
@@ -33,8 +31,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class ContentScreening {
 
-  private SafetyClient safety;
-  private UsageClient usage;
+  private SafetyBackend safety;
+  private UsageBackend usage;
   private long cacheNanos;
   private final Map<String, Cached> policies = new ConcurrentHashMap<>();
 
@@ -45,8 +43,8 @@ public class ContentScreening {
 
   @Inject
   public ContentScreening(
-      SafetyClient safety,
-      UsageClient usage,
+      SafetyBackend safety,
+      UsageBackend usage,
       @ConfigProperty(name = "parley.gateway.policy-cache-ms", defaultValue = "5000")
           long cacheMillis) {
     this.safety = safety;
@@ -55,7 +53,7 @@ public class ContentScreening {
   }
 
   /** Screening with policies kept by the safety service (no usage service). */
-  public ContentScreening(SafetyClient safety, long cacheMillis) {
+  public ContentScreening(SafetyBackend safety, long cacheMillis) {
     this(safety, null, cacheMillis);
   }
 

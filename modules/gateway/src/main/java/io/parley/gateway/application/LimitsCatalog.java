@@ -2,7 +2,6 @@ package io.parley.gateway.application;
 
 import io.parley.gateway.domain.OrganizationLimits;
 import io.parley.gateway.domain.RateLimits;
-import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.usage.v1.Limits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,7 +25,7 @@ public class LimitsCatalog {
 
   private static final Logger LOG = Logger.getLogger(LimitsCatalog.class.getName());
 
-  private UsageClient usage;
+  private UsageBackend usage;
   private OrganizationLimits defaults;
   private long cacheNanos;
   private LongSupplier clock;
@@ -39,7 +38,7 @@ public class LimitsCatalog {
 
   @Inject
   public LimitsCatalog(
-      UsageClient usage,
+      UsageBackend usage,
       @ConfigProperty(name = "parley.gateway.limits.rpm") long rpm,
       @ConfigProperty(name = "parley.gateway.limits.tpm") long tpm,
       @ConfigProperty(name = "parley.gateway.limits.models") Optional<String> models,
@@ -53,13 +52,13 @@ public class LimitsCatalog {
   }
 
   /**
-   * @param usage the usage service (not called when not {@link UsageClient#enabled()})
+   * @param usage the usage service (not called when not {@link UsageBackend#enabled()})
    * @param defaults limits without a usage service
    * @param cacheMillis how long an answer of the usage service is used
    * @param clock nanosecond clock
    */
   public LimitsCatalog(
-      UsageClient usage, OrganizationLimits defaults, long cacheMillis, LongSupplier clock) {
+      UsageBackend usage, OrganizationLimits defaults, long cacheMillis, LongSupplier clock) {
     this.usage = usage;
     this.defaults = defaults;
     this.cacheNanos = cacheMillis * 1_000_000;

@@ -5,8 +5,6 @@ import io.parley.gateway.domain.ModelInfo;
 import io.parley.gateway.domain.ModelNotFoundException;
 import io.parley.gateway.domain.PermissionDeniedException;
 import io.parley.gateway.domain.Role;
-import io.parley.gateway.infrastructure.EmbeddingsClient;
-import io.parley.gateway.infrastructure.InferenceClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -26,15 +24,15 @@ public class ModelCatalog {
 
   private static final Logger LOG = Logger.getLogger(ModelCatalog.class.getName());
 
-  private InferenceClient inference;
-  private EmbeddingsClient embeddings;
+  private InferenceBackend inference;
+  private EmbeddingsBackend embeddings;
   private FineTunedModels fineTuned;
 
   /** For CDI proxies. */
   protected ModelCatalog() {}
 
   /** The inference models only. */
-  public ModelCatalog(InferenceClient inference) {
+  public ModelCatalog(InferenceBackend inference) {
     this(inference, null);
   }
 
@@ -42,7 +40,7 @@ public class ModelCatalog {
    * @param inference the inference service
    * @param embeddings the embeddings service, or {@code null} for none
    */
-  public ModelCatalog(InferenceClient inference, EmbeddingsClient embeddings) {
+  public ModelCatalog(InferenceBackend inference, EmbeddingsBackend embeddings) {
     this(inference, embeddings, FineTunedModels.none());
   }
 
@@ -53,7 +51,7 @@ public class ModelCatalog {
    */
   @Inject
   public ModelCatalog(
-      InferenceClient inference, EmbeddingsClient embeddings, FineTunedModels fineTuned) {
+      InferenceBackend inference, EmbeddingsBackend embeddings, FineTunedModels fineTuned) {
     this.inference = inference;
     this.embeddings = embeddings;
     this.fineTuned = fineTuned;

@@ -5,7 +5,6 @@ import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
 import io.parley.gateway.domain.PermissionDeniedException;
 import io.parley.gateway.domain.Role;
-import io.parley.gateway.infrastructure.UsageClient;
 import io.parley.usage.v1.CreateApiKeyRequest;
 import io.parley.usage.v1.CreateApiKeyResponse;
 import io.parley.usage.v1.CreateInviteRequest;
@@ -57,7 +56,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class OrganizationAdmin {
 
-  private UsageClient usage;
+  private UsageBackend usage;
   private AccessChanges changes;
   private boolean selfService;
   private int maxPerPerson;
@@ -67,7 +66,7 @@ public class OrganizationAdmin {
 
   @Inject
   public OrganizationAdmin(
-      UsageClient usage,
+      UsageBackend usage,
       AccessChanges changes,
       @ConfigProperty(name = "parley.gateway.organizations.self-service") boolean selfService,
       @ConfigProperty(name = "parley.gateway.organizations.max-per-person") int maxPerPerson) {

@@ -7,7 +7,6 @@ import io.parley.embeddings.v1.EmbedResponse;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ServiceUnavailableException;
-import io.parley.gateway.infrastructure.EmbeddingsClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 @ApplicationScoped
 public class TextEmbedding {
 
-  private EmbeddingsClient embeddings;
+  private EmbeddingsBackend embeddings;
   private Admission admission;
   private int retryAfterSeconds;
 
@@ -41,7 +40,7 @@ public class TextEmbedding {
    */
   @Inject
   public TextEmbedding(
-      EmbeddingsClient embeddings,
+      EmbeddingsBackend embeddings,
       Admission admission,
       @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
     this.embeddings = embeddings;
@@ -60,7 +59,7 @@ public class TextEmbedding {
   public EmbedResponse embed(
       Caller caller, EmbedRequest request, Consumer<RateLimitDecision> onDecision) {
     if (!embeddings.enabled()) {
-      throw EmbeddingsClient.notConfigured();
+      throw EmbeddingsBackend.notConfigured();
     }
     var ticket =
         admission.admit(
@@ -70,7 +69,7 @@ public class TextEmbedding {
       response = embeddings.embed(request);
     } catch (CircuitBreakerOpenException e) {
       ticket.release();
-      throw BackendUnavailableException.of(EmbeddingsClient.SERVICE, retryAfterSeconds);
+      throw BackendUnavailableException.of(EmbeddingsBackend.SERVICE, retryAfterSeconds);
     } catch (TimeoutException e) {
       ticket.release();
       throw ServiceUnavailableException.timeout(retryAfterSeconds);

@@ -1,7 +1,6 @@
 package io.parley.gateway.application;
 
 import io.parley.common.v1.TokenUsage;
-import io.parley.gateway.infrastructure.InferenceClient;
 import io.parley.inference.v1.GenerateRequest;
 import io.parley.inference.v1.GenerateResponse;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,14 +15,14 @@ import java.util.List;
 @ApplicationScoped
 public class TextGeneration {
 
-  private InferenceClient inference;
+  private InferenceBackend inference;
   private Drain drain;
 
   /** For CDI proxies. */
   protected TextGeneration() {}
 
   @Inject
-  public TextGeneration(InferenceClient inference, Drain drain) {
+  public TextGeneration(InferenceBackend inference, Drain drain) {
     this.inference = inference;
     this.drain = drain;
   }

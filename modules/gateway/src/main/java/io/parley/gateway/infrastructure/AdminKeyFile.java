@@ -1,7 +1,10 @@
 package io.parley.gateway.infrastructure;
 
 import io.parley.common.ids.Ids;
+import io.parley.gateway.application.AdminKeySource;
 import io.parley.gateway.domain.ApiKeys;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,17 +14,43 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Consumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The bootstrap admin key, kept in a file: in Kubernetes one mounted from a Secret, on a laptop one
- * the gateway writes itself on first start (owner-only, written atomically).
+ * The bootstrap admin key, kept in a file ({@code parley.gateway.admin-key-file}): in Kubernetes
+ * one mounted from a Secret, on a laptop one the gateway writes itself on first start (owner-only,
+ * written atomically) when {@code parley.gateway.admin-key-generate} allows it.
  */
-public final class AdminKeyFile {
+@ApplicationScoped
+public class AdminKeyFile implements AdminKeySource {
 
   /** Random characters after {@link ApiKeys#PREFIX} in a generated key. */
   static final int RANDOM_CHARS = 48;
 
-  private AdminKeyFile() {}
+  private static final System.Logger LOG = System.getLogger(AdminKeyFile.class.getName());
+
+  private Path file;
+  private boolean generate;
+
+  /** For CDI proxies. */
+  protected AdminKeyFile() {}
+
+  /**
+   * @param file where the key is
+   * @param generate whether to create a key when the file does not exist
+   */
+  @Inject
+  public AdminKeyFile(
+      @ConfigProperty(name = "parley.gateway.admin-key-file") String file,
+      @ConfigProperty(name = "parley.gateway.admin-key-generate") boolean generate) {
+    this.file = Path.of(file);
+    this.generate = generate;
+  }
+
+  @Override
+  public String adminKey() {
+    return loadOrCreate(file, generate, line -> LOG.log(System.Logger.Level.INFO, line));
+  }
 
   /**
    * Reads the key, or creates the file when it is missing and generating is allowed.

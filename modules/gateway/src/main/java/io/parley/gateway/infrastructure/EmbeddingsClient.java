@@ -8,6 +8,7 @@ import io.parley.embeddings.v1.EmbedResponse;
 import io.parley.embeddings.v1.EmbeddingModel;
 import io.parley.embeddings.v1.EmbeddingsServiceGrpc;
 import io.parley.embeddings.v1.ListModelsRequest;
+import io.parley.gateway.application.EmbeddingsBackend;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ModelInfo;
@@ -37,10 +38,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
  * fails with 501 and nothing is opened.
  */
 @ApplicationScoped
-public class EmbeddingsClient {
-
-  /** The service's name in messages. */
-  public static final String SERVICE = "embeddings";
+public class EmbeddingsClient implements EmbeddingsBackend {
 
   private Channel channel;
   private boolean enabled;
@@ -73,6 +71,7 @@ public class EmbeddingsClient {
   }
 
   /** Whether an embeddings service is configured. */
+  @Override
   public boolean enabled() {
     return enabled;
   }
@@ -95,6 +94,7 @@ public class EmbeddingsClient {
       delay = 5_000,
       successThreshold = 2)
   @Bulkhead(64)
+  @Override
   public List<ModelInfo> listModels() {
     requireEnabled();
     try {
@@ -130,6 +130,7 @@ public class EmbeddingsClient {
       delay = 5_000,
       successThreshold = 2)
   @Bulkhead(64)
+  @Override
   public EmbedResponse embed(EmbedRequest request) {
     requireEnabled();
     try {
@@ -143,13 +144,8 @@ public class EmbeddingsClient {
 
   private void requireEnabled() {
     if (!enabled) {
-      throw notConfigured();
+      throw EmbeddingsBackend.notConfigured();
     }
-  }
-
-  /** The answer of the endpoint when no embeddings service is configured. */
-  public static ServiceNotConfiguredException notConfigured() {
-    return new ServiceNotConfiguredException(SERVICE, "Embeddings", "parley.embeddings.target");
   }
 
   private GatewayException failure(StatusRuntimeException e, String model) {

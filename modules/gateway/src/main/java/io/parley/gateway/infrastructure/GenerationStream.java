@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import io.parley.common.grpc.GrpcErrors;
 import io.parley.common.v1.TokenUsage;
+import io.parley.gateway.application.InferenceBackend;
 import io.parley.inference.v1.GenerateChunk;
 import io.parley.inference.v1.GenerateRequest;
 import io.parley.inference.v1.InferenceServiceGrpc;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * client that goes away is billed exactly; {@link #cancel()} cancels the call at once. Both are
  * safe to call at any time, also after the end.
  */
-public final class GenerationStream implements AutoCloseable {
+public final class GenerationStream implements InferenceBackend.StreamedGeneration {
 
   /** How long {@link #stop()} waits for the engine's final usage before cancelling outright. */
   private static final long STOP_WAIT_MILLIS = 2_000;
@@ -78,6 +79,7 @@ public final class GenerationStream implements AutoCloseable {
    * @return whether there is one
    * @throws io.parley.gateway.domain.GatewayException when the call failed
    */
+  @Override
   public boolean hasNext() {
     if (next != null) {
       return true;
@@ -111,6 +113,7 @@ public final class GenerationStream implements AutoCloseable {
   }
 
   /** Whether another event has already arrived (reading it would not wait). */
+  @Override
   public boolean ready() {
     return next != null || !events.isEmpty();
   }
@@ -119,11 +122,13 @@ public final class GenerationStream implements AutoCloseable {
    * Whether the next event has arrived and is a chunk: reading it would neither wait nor fail (the
    * end of the call and failures are left to {@link #hasNext()}).
    */
+  @Override
   public boolean chunkReady() {
     return next != null || events.peek() instanceof GenerateChunk;
   }
 
   /** The next chunk; call {@link #hasNext()} first. */
+  @Override
   public GenerateChunk next() {
     var chunk = (GenerateChunk) next;
     next = null;
@@ -135,6 +140,7 @@ public final class GenerationStream implements AutoCloseable {
    * (chunks not yet read are skipped). Empty when the engine did not answer in time or the call had
    * already ended without a usage report; the call is cancelled then.
    */
+  @Override
   public Optional<TokenUsage> stop() {
     if (ended || stopped) {
       return Optional.empty();
@@ -173,6 +179,7 @@ public final class GenerationStream implements AutoCloseable {
   }
 
   /** Cancels the call; the engine stops generating. */
+  @Override
   public void cancel() {
     context.cancel(null);
   }

@@ -4,6 +4,7 @@ import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.parley.common.grpc.GrpcErrors;
+import io.parley.gateway.application.InferenceBackend;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ModelInfo;
 import io.parley.gateway.domain.ServiceUnavailableException;
@@ -34,7 +35,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
  * config keys ({@code io.parley.gateway.infrastructure.InferenceClient/listModels/Timeout/value}).
  */
 @ApplicationScoped
-public class InferenceClient {
+public class InferenceClient implements InferenceBackend {
 
   private Channel channel;
   private long unaryDeadlineMillis;
@@ -73,6 +74,7 @@ public class InferenceClient {
       delay = 5_000,
       successThreshold = 2)
   @Bulkhead(64)
+  @Override
   public List<ModelInfo> listModels() {
     try {
       return unary().listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
@@ -97,6 +99,7 @@ public class InferenceClient {
       delay = 5_000,
       successThreshold = 2)
   @Bulkhead(64)
+  @Override
   public ModelInfo getModel(String id) {
     try {
       return toInfo(unary().getModel(GetModelRequest.newBuilder().setModel(id).build()).getModel());
@@ -112,6 +115,7 @@ public class InferenceClient {
       failureRatio = 0.5,
       delay = 5_000,
       successThreshold = 2)
+  @Override
   public GenerateResponse generate(GenerateRequest request) {
     try {
       var response =
@@ -135,7 +139,8 @@ public class InferenceClient {
       failureRatio = 0.5,
       delay = 5_000,
       successThreshold = 2)
-  public GenerationStream openStream(GenerateRequest request) {
+  @Override
+  public InferenceBackend.StreamedGeneration openStream(GenerateRequest request) {
     var context = Context.current().withCancellation();
     var stub =
         InferenceServiceGrpc.newStub(channel)

@@ -3,6 +3,7 @@ package io.parley.gateway.infrastructure;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import io.parley.common.grpc.GrpcErrors;
+import io.parley.gateway.application.SafetyBackend;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.ServiceNotConfiguredException;
 import io.parley.gateway.domain.ServiceUnavailableException;
@@ -35,10 +36,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
  * when {@code parley.safety.target} is not set: calls then fail with 501 and nothing is opened.
  */
 @ApplicationScoped
-public class SafetyClient {
-
-  /** The service's name in messages. */
-  public static final String SERVICE = "safety";
+public class SafetyClient implements SafetyBackend {
 
   private Channel channel;
   private boolean enabled;
@@ -67,6 +65,7 @@ public class SafetyClient {
   }
 
   /** Whether a safety service is configured. */
+  @Override
   public boolean enabled() {
     return enabled;
   }
@@ -90,9 +89,10 @@ public class SafetyClient {
       delay = 5_000,
       successThreshold = 2)
   @Bulkhead(64)
+  @Override
   public ModerateResponse moderate(ModerateRequest request) {
     if (!enabled) {
-      throw notConfigured();
+      throw SafetyBackend.notConfigured();
     }
     try {
       return SafetyServiceGrpc.newBlockingStub(channel)
@@ -112,6 +112,7 @@ public class SafetyClient {
   @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = BackendUnavailableException.class)
   @Timeout(10_000)
   @Bulkhead(64)
+  @Override
   public Policy policy(String organization) {
     if (!enabled) {
       return Policy.getDefaultInstance();
@@ -133,9 +134,10 @@ public class SafetyClient {
    */
   @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = BackendUnavailableException.class)
   @Timeout(10_000)
+  @Override
   public Policy setPolicy(String organization, Policy policy) {
     if (!enabled) {
-      throw notConfigured();
+      throw SafetyBackend.notConfigured();
     }
     try {
       return SafetyServiceGrpc.newBlockingStub(channel)
@@ -146,10 +148,5 @@ public class SafetyClient {
     } catch (StatusRuntimeException e) {
       throw ServiceErrors.toGatewayException(SERVICE, GrpcErrors.parse(e), "", retryAfterSeconds);
     }
-  }
-
-  /** The answer of the endpoint when no safety service is configured. */
-  public static ServiceNotConfiguredException notConfigured() {
-    return new ServiceNotConfiguredException(SERVICE, "Moderations", "parley.safety.target");
   }
 }

@@ -3,6 +3,7 @@ package io.parley.gateway.infrastructure;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import io.parley.common.grpc.GrpcErrors;
+import io.parley.gateway.application.UsageBackend;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ServiceUnavailableException;
 import io.parley.usage.v1.AcceptInviteRequest;
@@ -81,7 +82,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
  * calls this client.
  */
 @ApplicationScoped
-public class UsageClient {
+public class UsageClient implements UsageBackend {
 
   private Channel channel;
   private boolean enabled;
@@ -110,6 +111,7 @@ public class UsageClient {
   }
 
   /** Whether a usage service is configured. */
+  @Override
   public boolean enabled() {
     return enabled;
   }
@@ -129,6 +131,7 @@ public class UsageClient {
       delay = 5_000,
       successThreshold = 2)
   @Bulkhead(128)
+  @Override
   public AuthenticateResponse authenticate(String apiKey, String organization) {
     return call(
         s ->
@@ -148,6 +151,7 @@ public class UsageClient {
       failureRatio = 0.5,
       delay = 5_000,
       successThreshold = 2)
+  @Override
   public Limits getLimits(String organization) {
     return call(
             s -> s.getLimits(GetLimitsRequest.newBuilder().setOrganization(organization).build()),
@@ -158,6 +162,7 @@ public class UsageClient {
   /** Replaces an organization's limits. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public Limits setLimits(String organization, Limits limits) {
     return call(
             s ->
@@ -189,6 +194,7 @@ public class UsageClient {
       failureRatio = 0.5,
       delay = 2_000,
       successThreshold = 1)
+  @Override
   public LeaseBudgetResponse leaseBudget(
       String organization, String leaseId, String holder, long requestedMicros) {
     return call(
@@ -204,6 +210,7 @@ public class UsageClient {
   }
 
   /** Ends a lease; what it still holds goes back to the organization's budget. */
+  @Override
   public long returnLease(String organization, String leaseId) {
     return call(
             s ->
@@ -217,6 +224,7 @@ public class UsageClient {
   }
 
   /** The price table the ledger charges with. */
+  @Override
   public GetPricesResponse prices() {
     return call(s -> s.getPrices(GetPricesRequest.getDefaultInstance()), "");
   }
@@ -228,6 +236,7 @@ public class UsageClient {
    * @param maxPerCreator most organizations one person may create; 0 = no cap
    */
   @Timeout(5_000)
+  @Override
   public CreateOrganizationResponse createOrganization(
       String name, String ownerUser, String createdBy, int maxPerCreator) {
     return call(
@@ -244,12 +253,14 @@ public class UsageClient {
 
   /** Changes an existing member's role. */
   @Timeout(5_000)
+  @Override
   public UpdateMemberRoleResponse updateMemberRole(UpdateMemberRoleRequest request) {
     return call(s -> s.updateMemberRole(request), "");
   }
 
   /** Invites a person by e-mail address. */
   @Timeout(5_000)
+  @Override
   public Invite createInvite(CreateInviteRequest request) {
     return call(s -> s.createInvite(request), "").getInvite();
   }
@@ -257,6 +268,7 @@ public class UsageClient {
   /** An organization's invitations. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public ListInvitesResponse listInvites(String organization) {
     return call(
         s -> s.listInvites(ListInvitesRequest.newBuilder().setOrganization(organization).build()),
@@ -266,6 +278,7 @@ public class UsageClient {
   /** One invitation of an organization. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public Invite getInvite(String organization, String invite) {
     return call(
             s ->
@@ -280,6 +293,7 @@ public class UsageClient {
 
   /** Deletes a pending invitation. */
   @Timeout(5_000)
+  @Override
   public void deleteInvite(String organization, String invite) {
     call(
         s ->
@@ -293,6 +307,7 @@ public class UsageClient {
 
   /** Accepts an invitation as the person it names. */
   @Timeout(5_000)
+  @Override
   public Invite acceptInvite(String invite, String user) {
     return call(
             s ->
@@ -304,6 +319,7 @@ public class UsageClient {
 
   /** Creates a service account with its key. */
   @Timeout(5_000)
+  @Override
   public CreateServiceAccountResponse createServiceAccount(CreateServiceAccountRequest request) {
     return call(s -> s.createServiceAccount(request), "");
   }
@@ -311,6 +327,7 @@ public class UsageClient {
   /** An organization's service accounts. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public ListServiceAccountsResponse listServiceAccounts(String organization) {
     return call(
         s ->
@@ -321,6 +338,7 @@ public class UsageClient {
 
   /** Deletes a service account and revokes its keys. */
   @Timeout(5_000)
+  @Override
   public void deleteServiceAccount(String organization, String serviceAccount) {
     call(
         s ->
@@ -341,6 +359,7 @@ public class UsageClient {
       failureRatio = 0.5,
       delay = 5_000,
       successThreshold = 2)
+  @Override
   public ModerationPolicy moderationPolicy(String organization) {
     return call(
             s ->
@@ -353,6 +372,7 @@ public class UsageClient {
   /** Sets an organization's moderation policy. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public ModerationPolicy setModerationPolicy(String organization, ModerationPolicy policy) {
     return call(
             s ->
@@ -368,6 +388,7 @@ public class UsageClient {
   /** The organizations of a user. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public ListOrganizationsResponse listOrganizations(String user) {
     return call(
         s -> s.listOrganizations(ListOrganizationsRequest.newBuilder().setUser(user).build()), "");
@@ -375,12 +396,14 @@ public class UsageClient {
 
   /** Adds a member or changes their role. */
   @Timeout(5_000)
+  @Override
   public PutMemberResponse putMember(PutMemberRequest request) {
     return call(s -> s.putMember(request), "");
   }
 
   /** Removes a member; whether there was one. */
   @Timeout(5_000)
+  @Override
   public boolean removeMember(String organization, String user) {
     return call(
             s ->
@@ -396,6 +419,7 @@ public class UsageClient {
   /** The members of an organization. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public ListMembersResponse listMembers(String organization) {
     return call(
         s -> s.listMembers(ListMembersRequest.newBuilder().setOrganization(organization).build()),
@@ -404,6 +428,7 @@ public class UsageClient {
 
   /** Creates an API key; the response holds the secret, once. */
   @Timeout(5_000)
+  @Override
   public CreateApiKeyResponse createApiKey(CreateApiKeyRequest request) {
     return call(s -> s.createApiKey(request), "");
   }
@@ -411,6 +436,7 @@ public class UsageClient {
   /** The keys of an organization (metadata only). */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public ListApiKeysResponse listApiKeys(ListApiKeysRequest request) {
     return call(s -> s.listApiKeys(request), "");
   }
@@ -422,6 +448,7 @@ public class UsageClient {
    */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(5_000)
+  @Override
   public boolean revokeApiKey(String organization, String apiKeyId, String user) {
     return call(
             s ->
@@ -438,6 +465,7 @@ public class UsageClient {
   /** Token usage in time buckets. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(10_000)
+  @Override
   public QueryUsageResponse queryUsage(QueryUsageRequest request) {
     return call(s -> s.queryUsage(request), "");
   }
@@ -445,6 +473,7 @@ public class UsageClient {
   /** Costs in time buckets. */
   @Retry(maxRetries = 2, delay = 50, jitter = 25, retryOn = ServiceUnavailableException.class)
   @Timeout(10_000)
+  @Override
   public QueryCostsResponse queryCosts(QueryCostsRequest request) {
     return call(s -> s.queryCosts(request), "");
   }

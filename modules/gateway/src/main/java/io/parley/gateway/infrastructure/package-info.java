@@ -1,7 +1,7 @@
 /**
- * Connections to the outside: the gRPC channels to the inference and usage services (one per
- * target, from CDI producers), the fault-tolerant clients that turn gRPC failures into the
- * gateway's errors, the rate limiter's bucket stores (in memory, or Redis through atomic Lua
- * scripts), and the admin key file.
+ * Connections to the outside: the gRPC channels to the backend services (one per target, from CDI
+ * producers), the fault-tolerant clients that implement the application's ports and turn gRPC
+ * failures into the gateway's errors, the rate limiter's bucket stores (in memory, or Redis through
+ * atomic Lua scripts), the usage outbox journal, and the admin key file.
  */
 package io.parley.gateway.infrastructure;

@@ -26,7 +26,7 @@ class AccessChangesTest {
     feed = new TestFeed();
     authentication =
         new Authentication(
-            ApiKeyAuthenticator.forKey("sk-admin-000000000000"),
+            new ApiKeyAuthenticator(() -> "sk-admin-000000000000"),
             usage.client(),
             "org-x",
             60_000,

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ApiKeyAuthenticatorTest {
 
   private final ApiKeyAuthenticator authenticator =
-      ApiKeyAuthenticator.forKey("sk-parley-0123456789abcdefwxyz");
+      new ApiKeyAuthenticator(() -> "sk-parley-0123456789abcdefwxyz");
 
   @Test
   void rightBearerKey_passes() {

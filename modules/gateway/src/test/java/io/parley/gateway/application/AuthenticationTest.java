@@ -28,7 +28,7 @@ class AuthenticationTest {
     usage = new ScriptedUsage();
     authentication =
         new Authentication(
-            ApiKeyAuthenticator.forKey(ADMIN_KEY),
+            new ApiKeyAuthenticator(() -> ADMIN_KEY),
             usage.client(),
             "org-admin",
             5_000,
@@ -47,7 +47,7 @@ class AuthenticationTest {
   void usageDown_keysAcceptedRecently_keepWorking_untilTheyAreStale() {
     var tolerant =
         new Authentication(
-            ApiKeyAuthenticator.forKey(ADMIN_KEY),
+            new ApiKeyAuthenticator(() -> ADMIN_KEY),
             usage.client(),
             "org-admin",
             5_000,
@@ -154,7 +154,7 @@ class AuthenticationTest {
     // first; here the scripted service knows it as OWNER_KEY of org-a.
     var admin =
         new Authentication(
-            ApiKeyAuthenticator.forKey(ScriptedUsage.OWNER_KEY),
+            new ApiKeyAuthenticator(() -> ScriptedUsage.OWNER_KEY),
             usage.client(),
             "org-admin",
             5_000,
@@ -176,7 +176,7 @@ class AuthenticationTest {
   void withoutUsage_onlyTheAdminKeyAndItsOrganizationWork() {
     var adminOnly =
         new Authentication(
-            ApiKeyAuthenticator.forKey(ADMIN_KEY),
+            new ApiKeyAuthenticator(() -> ADMIN_KEY),
             null,
             "org-admin",
             5_000,

@@ -9,11 +9,12 @@ import io.parley.embeddings.v1.EmbedResponse;
 import io.parley.gateway.domain.BackendUnavailableException;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.GatewayException;
+import io.parley.gateway.domain.ModelInfo;
 import io.parley.gateway.domain.Role;
-import io.parley.gateway.infrastructure.EmbeddingsClient;
-import io.parley.gateway.infrastructure.SafetyClient;
 import io.parley.safety.v1.ModerateRequest;
 import io.parley.safety.v1.ModerateResponse;
+import io.parley.safety.v1.Policy;
+import java.util.List;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -27,11 +28,16 @@ class BackendFaultToleranceTest {
   private static final Caller CALLER = new Caller("org-a", "user-1", Role.READER, "key-1", false);
 
   /** Stands in for the CDI proxy of the client, whose interceptors threw {@code failure}. */
-  private static EmbeddingsClient embeddings(RuntimeException failure) {
-    return new EmbeddingsClient() {
+  private static EmbeddingsBackend embeddings(RuntimeException failure) {
+    return new EmbeddingsBackend() {
       @Override
       public boolean enabled() {
         return true;
+      }
+
+      @Override
+      public List<ModelInfo> listModels() {
+        throw failure;
       }
 
       @Override
@@ -41,8 +47,8 @@ class BackendFaultToleranceTest {
     };
   }
 
-  private static SafetyClient safety(RuntimeException failure) {
-    return new SafetyClient() {
+  private static SafetyBackend safety(RuntimeException failure) {
+    return new SafetyBackend() {
       @Override
       public boolean enabled() {
         return true;
@@ -50,6 +56,16 @@ class BackendFaultToleranceTest {
 
       @Override
       public ModerateResponse moderate(ModerateRequest request) {
+        throw failure;
+      }
+
+      @Override
+      public Policy policy(String organization) {
+        throw failure;
+      }
+
+      @Override
+      public Policy setPolicy(String organization, Policy policy) {
         throw failure;
       }
     };

@@ -2,9 +2,9 @@ package io.parley.gateway.api.rest;
 
 import io.parley.gateway.application.AccessChanges;
 import io.parley.gateway.application.ContentScreening;
+import io.parley.gateway.application.SafetyBackend;
 import io.parley.gateway.domain.PermissionDeniedException;
 import io.parley.gateway.domain.Role;
-import io.parley.gateway.infrastructure.SafetyClient;
 import io.parley.safety.v1.Policy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -29,7 +29,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Path("/v1/organization/moderation_policy")
 public class ModerationPolicyResource {
 
-  private SafetyClient safety;
+  private SafetyBackend safety;
   private ContentScreening screening;
   private AccessChanges changes;
   private long maxBodyBytes;
@@ -39,7 +39,7 @@ public class ModerationPolicyResource {
 
   @Inject
   public ModerationPolicyResource(
-      SafetyClient safety,
+      SafetyBackend safety,
       ContentScreening screening,
       AccessChanges changes,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes) {
@@ -84,7 +84,7 @@ public class ModerationPolicyResource {
 
   private void requireStore() {
     if (!screening.persistent() && !safety.enabled()) {
-      throw SafetyClient.notConfigured();
+      throw SafetyBackend.notConfigured();
     }
   }
 

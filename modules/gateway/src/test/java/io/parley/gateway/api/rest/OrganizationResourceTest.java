@@ -60,7 +60,7 @@ class OrganizationResourceTest {
       io.parley.gateway.infrastructure.UsageClient client, boolean selfService) {
     var authentication =
         new Authentication(
-            ApiKeyAuthenticator.forKey("sk-admin-0000000000"),
+            new ApiKeyAuthenticator(() -> "sk-admin-0000000000"),
             client,
             "org-x",
             0,
