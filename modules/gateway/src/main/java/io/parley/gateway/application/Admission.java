@@ -26,11 +26,6 @@ public class Admission {
     this.metering = metering;
   }
 
-  /** No limits, no metering (tests, embedded use). */
-  public static Admission unlimited() {
-    return new Admission(null, null);
-  }
-
   /**
    * Admits a generation.
    *
@@ -45,31 +40,23 @@ public class Admission {
       String model,
       TokenEstimate estimate,
       java.util.function.Consumer<RateLimitDecision> onDecision) {
-    var decision =
-        limiter == null
-            ? RateLimitDecision.UNLIMITED
-            : limiter.admit(caller, model, estimate.total());
+    var decision = limiter.admit(caller, model, estimate.total());
     onDecision.accept(decision);
     if (!decision.allowed()) {
       throw decision.exception(model, caller.organization());
     }
     var ticket = new Ticket(caller, model, estimate, decision);
-    if (metering != null) {
-      try {
-        ticket.metered = metering.admit(requestId, caller, model, estimate).orElse(null);
-      } catch (RuntimeException e) {
-        ticket.refund();
-        throw e;
-      }
+    try {
+      ticket.metered = metering.admit(requestId, caller, model, estimate).orElse(null);
+    } catch (RuntimeException e) {
+      ticket.refund();
+      throw e;
     }
     return ticket;
   }
 
   /** The state of the caller's buckets, taking nothing; unlimited when they cannot be read. */
   public RateLimitDecision peek(Caller caller) {
-    if (limiter == null) {
-      return RateLimitDecision.UNLIMITED;
-    }
     try {
       return limiter.peek(caller);
     } catch (RuntimeException e) {
@@ -115,9 +102,7 @@ public class Admission {
       if (!done.compareAndSet(false, true)) {
         return;
       }
-      if (limiter != null) {
-        limiter.correct(caller, model, (long) actual.getTotalTokens() - estimate.total());
-      }
+      limiter.correct(caller, model, (long) actual.getTotalTokens() - estimate.total());
       if (metered != null) {
         metering.finish(metered, actual);
       }
@@ -133,9 +118,7 @@ public class Admission {
 
     private void refund() {
       done.set(true);
-      if (limiter != null) {
-        limiter.correct(caller, model, -estimate.total());
-      }
+      limiter.correct(caller, model, -estimate.total());
     }
   }
 }

@@ -102,7 +102,7 @@ public class Authentication {
 
   /**
    * @param adminKey checks the bootstrap admin key
-   * @param usage the usage service, or {@code null} / not enabled for admin-key-only mode
+   * @param usage the usage service; not enabled for admin-key-only mode
    * @param adminOrganization the admin key's organization when the request names none
    * @param cacheMillis how long a positive answer of the usage service is reused (0: never)
    * @param staleSeconds how long a positive answer is still used while the usage service cannot be
@@ -149,7 +149,7 @@ public class Authentication {
     if (asked.isPresent() && asked.get().length() > MAX_ORGANIZATION_CHARS) {
       throw AuthenticationException.mismatchedOrganization();
     }
-    boolean usageMode = usage != null && usage.enabled();
+    boolean usageMode = usage.enabled();
     if (adminKey.isAdminKey(key)) {
       if (!usageMode) {
         if (asked.isPresent() && !asked.get().equals(adminOrganization)) {

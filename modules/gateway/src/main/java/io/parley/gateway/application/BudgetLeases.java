@@ -256,7 +256,7 @@ public class BudgetLeases {
 
   /** Whether budgets are charged (a usage service is configured). */
   public boolean enabled() {
-    return usage != null && usage.enabled();
+    return usage.enabled();
   }
 
   /**

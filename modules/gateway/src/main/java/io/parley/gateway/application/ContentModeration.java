@@ -31,15 +31,10 @@ public class ContentModeration {
 
   /**
    * @param safety the safety service
-   * @param limiter the rate limiter, or {@code null} for none
+   * @param limiter the rate limiter
+   * @param metering records each moderation in the usage ledger (when a usage service is
+   *     configured)
    * @param retryAfterSeconds {@code retry-after} of transient failures
-   */
-  public ContentModeration(SafetyBackend safety, RateLimiter limiter, int retryAfterSeconds) {
-    this(safety, limiter, null, retryAfterSeconds);
-  }
-
-  /**
-   * @param metering records each moderation in the usage ledger, or {@code null} for none
    */
   @Inject
   public ContentModeration(
@@ -66,14 +61,14 @@ public class ContentModeration {
       throw SafetyBackend.notConfigured();
     }
     String model = request.getModel().isEmpty() ? null : request.getModel();
-    var decision = limiter == null ? RateLimitDecision.UNLIMITED : limiter.admit(caller, model, 0);
+    var decision = limiter.admit(caller, model, 0);
     onDecision.accept(decision);
     if (!decision.allowed()) {
       throw decision.exception(model == null ? "moderations" : model, caller.organization());
     }
     try {
       var response = safety.moderate(request);
-      if (metering != null && metering.enabled()) {
+      if (metering.enabled()) {
         metering.record(
             request.getRequestId(), caller, response.getModel(), TokenUsage.getDefaultInstance());
       }

@@ -52,24 +52,14 @@ public class ContentScreening {
     this.cacheNanos = cacheMillis * 1_000_000;
   }
 
-  /** Screening with policies kept by the safety service (no usage service). */
-  public ContentScreening(SafetyBackend safety, long cacheMillis) {
-    this(safety, null, cacheMillis);
-  }
-
-  /** No screening at all (no safety service). */
-  public static ContentScreening disabled() {
-    return new ContentScreening(null, null, 0);
-  }
-
   /** Whether policies are kept by the usage service. */
   public boolean persistent() {
-    return usage != null && usage.enabled();
+    return usage.enabled();
   }
 
   /** The organization's policy; both off without a safety service. */
   public Policy policy(String organization) {
-    if (safety == null || !safety.enabled()) {
+    if (!safety.enabled()) {
       return Policy.getDefaultInstance();
     }
     long now = System.nanoTime();

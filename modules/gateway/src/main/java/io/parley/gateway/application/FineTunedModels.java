@@ -26,29 +26,4 @@ public interface FineTunedModels {
   static boolean looksFineTuned(String id) {
     return id.startsWith("ft:") || id.contains(":ft-");
   }
-
-  /** No registry: nothing is fine-tuned. */
-  static FineTunedModels none() {
-    return new FineTunedModels() {
-      @Override
-      public boolean enabled() {
-        return false;
-      }
-
-      @Override
-      public List<ModelInfo> list(String organization) {
-        return List.of();
-      }
-
-      @Override
-      public Optional<ModelInfo> find(String organization, String id) {
-        return Optional.empty();
-      }
-
-      @Override
-      public boolean delete(String organization, String id) {
-        return false;
-      }
-    };
-  }
 }

@@ -67,7 +67,7 @@ public class LimitsCatalog {
 
   /** The limits of an organization now. */
   public OrganizationLimits of(String organization) {
-    if (usage == null || !usage.enabled()) {
+    if (!usage.enabled()) {
       return defaults;
     }
     long now = clock.getAsLong();

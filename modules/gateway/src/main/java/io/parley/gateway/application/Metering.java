@@ -37,7 +37,7 @@ public class Metering {
 
   /** Whether a usage service is configured. */
   public boolean enabled() {
-    return leases != null && leases.enabled();
+    return leases.enabled();
   }
 
   /**

@@ -31,22 +31,9 @@ public class ModelCatalog {
   /** For CDI proxies. */
   protected ModelCatalog() {}
 
-  /** The inference models only. */
-  public ModelCatalog(InferenceBackend inference) {
-    this(inference, null);
-  }
-
   /**
    * @param inference the inference service
-   * @param embeddings the embeddings service, or {@code null} for none
-   */
-  public ModelCatalog(InferenceBackend inference, EmbeddingsBackend embeddings) {
-    this(inference, embeddings, FineTunedModels.none());
-  }
-
-  /**
-   * @param inference the inference service
-   * @param embeddings the embeddings service, or {@code null} for none
+   * @param embeddings the embeddings service (its models are listed when it is configured)
    * @param fineTuned the fine-tuned model registry
    */
   @Inject
@@ -145,7 +132,7 @@ public class ModelCatalog {
   }
 
   private List<ModelInfo> embeddingModels() {
-    if (embeddings == null || !embeddings.enabled()) {
+    if (!embeddings.enabled()) {
       return List.of();
     }
     try {

@@ -313,7 +313,7 @@ public class OrganizationAdmin {
   }
 
   private void requireUsage() {
-    if (usage == null || !usage.enabled()) {
+    if (!usage.enabled()) {
       throw new GatewayException(
           501,
           GatewayException.INVALID_REQUEST,

@@ -35,7 +35,7 @@ class AccessChangesTest {
             InstantSource.system(),
             feed);
     limits = new LimitsCatalog(usage.client(), OrganizationLimits.NONE, 60_000, System::nanoTime);
-    changes = new AccessChanges(authentication, limits, ContentScreening.disabled(), feed);
+    changes = new AccessChanges(authentication, limits, Unconfigured.screening(), feed);
   }
 
   @AfterEach

@@ -177,7 +177,7 @@ class AuthenticationTest {
     var adminOnly =
         new Authentication(
             new ApiKeyAuthenticator(() -> ADMIN_KEY),
-            null,
+            Unconfigured.usage(),
             "org-admin",
             5_000,
             0,

@@ -82,9 +82,13 @@ class BackendFaultToleranceTest {
   void openCircuit_isTheServices503() {
     var embedding =
         new TextEmbedding(
-            embeddings(new CircuitBreakerOpenException("open")), Admission.unlimited(), 2);
+            embeddings(new CircuitBreakerOpenException("open")), Unconfigured.admission(), 2);
     var moderation =
-        new ContentModeration(safety(new CircuitBreakerOpenException("open")), null, 2);
+        new ContentModeration(
+            safety(new CircuitBreakerOpenException("open")),
+            Unconfigured.rateLimiter(),
+            Unconfigured.metering(),
+            2);
 
     assertThatThrownBy(() -> embedding.embed(CALLER, EMBED, d -> {}))
         .isInstanceOf(BackendUnavailableException.class)
@@ -98,7 +102,7 @@ class BackendFaultToleranceTest {
   @Test
   void timeout_is504() {
     var embedding =
-        new TextEmbedding(embeddings(new TimeoutException("slow")), Admission.unlimited(), 2);
+        new TextEmbedding(embeddings(new TimeoutException("slow")), Unconfigured.admission(), 2);
 
     assertThatThrownBy(() -> embedding.embed(CALLER, EMBED, d -> {}))
         .isInstanceOfSatisfying(

@@ -28,28 +28,6 @@ public class ChatCompletionsResource extends GenerationResource {
   /** For CDI proxies. */
   protected ChatCompletionsResource() {}
 
-  /** Without rate limits or metering. */
-  public ChatCompletionsResource(
-      TextGeneration generation, long maxBodyBytes, int retryAfterSeconds) {
-    this(generation, Admission.unlimited(), maxBodyBytes, retryAfterSeconds, 512);
-  }
-
-  /** Without moderation screening. */
-  public ChatCompletionsResource(
-      TextGeneration generation,
-      Admission admission,
-      long maxBodyBytes,
-      int retryAfterSeconds,
-      int defaultMaxTokens) {
-    this(
-        generation,
-        admission,
-        ContentScreening.disabled(),
-        maxBodyBytes,
-        retryAfterSeconds,
-        defaultMaxTokens);
-  }
-
   @Inject
   public ChatCompletionsResource(
       TextGeneration generation,

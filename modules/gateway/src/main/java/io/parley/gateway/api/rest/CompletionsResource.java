@@ -27,27 +27,6 @@ public class CompletionsResource extends GenerationResource {
   /** For CDI proxies. */
   protected CompletionsResource() {}
 
-  /** Without rate limits or metering. */
-  public CompletionsResource(TextGeneration generation, long maxBodyBytes, int retryAfterSeconds) {
-    this(generation, Admission.unlimited(), maxBodyBytes, retryAfterSeconds, 512);
-  }
-
-  /** Without moderation screening. */
-  public CompletionsResource(
-      TextGeneration generation,
-      Admission admission,
-      long maxBodyBytes,
-      int retryAfterSeconds,
-      int defaultMaxTokens) {
-    this(
-        generation,
-        admission,
-        ContentScreening.disabled(),
-        maxBodyBytes,
-        retryAfterSeconds,
-        defaultMaxTokens);
-  }
-
   @Inject
   public CompletionsResource(
       TextGeneration generation,

@@ -1,8 +1,5 @@
 package io.parley.gateway.api.rest;
 
-import io.parley.gateway.application.Authentication;
-import io.parley.gateway.domain.Caller;
-import io.parley.gateway.domain.Role;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -40,18 +37,6 @@ final class GenerationEndpoint {
       noCache.setNoCache(true);
       return Response.ok(stream, "text/event-stream").cacheControl(noCache).build();
     }
-  }
-
-  /** Who a request is from when no filter said so (direct calls in tests, embedded use). */
-  static final Caller DEFAULT_CALLER =
-      new Caller(
-          "org-default", Authentication.ADMIN_USER, Role.OWNER, Authentication.ADMIN_KEY_ID, true);
-
-  /** The caller the request filter authenticated. */
-  static Caller caller(HttpServletRequest request) {
-    return request.getAttribute(Callers.PROPERTY) instanceof Caller caller
-        ? caller
-        : DEFAULT_CALLER;
   }
 
   static String requestId(HttpServletRequest request) {

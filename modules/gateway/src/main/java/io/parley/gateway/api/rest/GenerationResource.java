@@ -45,25 +45,13 @@ abstract class GenerationResource {
   /** The HTTP entry point of the subclass's {@code @POST} method. */
   Response post(HttpHeaders headers, HttpServletRequest request, InputStream body) {
     return create(
-            GenerationEndpoint.caller(request),
+            Callers.of(request),
             GenerationEndpoint.requestId(request),
             headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
             GenerationEndpoint.contentLength(headers),
             body,
             decision -> request.setAttribute(RateLimitHeaders.PROPERTY, decision))
         .toResponse();
-  }
-
-  /** A request from the default caller, without rate-limit headers (direct use, tests). */
-  GenerationEndpoint.Reply create(
-      String requestId, String contentType, long contentLength, InputStream body) {
-    return create(
-        GenerationEndpoint.DEFAULT_CALLER,
-        requestId,
-        contentType,
-        contentLength,
-        body,
-        decision -> {});
   }
 
   GenerationEndpoint.Reply create(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.gateway.application.ContentScreening;
+import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ContentFlaggedException;
 import io.parley.gateway.domain.Role;
@@ -28,7 +29,7 @@ class ContentScreeningTest {
   @BeforeEach
   void start() throws Exception {
     safety = new ScriptedSafety();
-    screening = new ContentScreening(safety.client(), 0);
+    screening = new ContentScreening(safety.client(), Unconfigured.usage(), 0);
   }
 
   @AfterEach
@@ -90,7 +91,7 @@ class ContentScreeningTest {
 
   @Test
   void withoutASafetyService_screeningIsOff() {
-    var off = new ContentScreening(ScriptedSafety.unconfigured(), 0);
+    var off = Unconfigured.screening();
     off.screenInput(CALLER, "req_1", List.of(prompt("kill")), "prompt");
     assertThat(off.policy("org-a")).isEqualTo(Policy.getDefaultInstance());
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.gateway.application.ModelCatalog;
+import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.ModelNotFoundException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +32,8 @@ class EmbeddingModelsTest {
   }
 
   private ModelsResource models() {
-    return new ModelsResource(new ModelCatalog(inference.client(), embeddings.client()));
+    return new ModelsResource(
+        new ModelCatalog(inference.client(), embeddings.client(), Unconfigured.fineTunedModels()));
   }
 
   @Test
@@ -77,7 +79,9 @@ class EmbeddingModelsTest {
   @Test
   void embeddingsServiceNotConfigured_listsTheInferenceModels() throws Exception {
     var models =
-        new ModelsResource(new ModelCatalog(inference.client(), ScriptedEmbeddings.unconfigured()));
+        new ModelsResource(
+            new ModelCatalog(
+                inference.client(), Unconfigured.embeddings(), Unconfigured.fineTunedModels()));
 
     assertThat(Json.MAPPER.writeValueAsString(models.models()))
         .isEqualTo("{\"object\":\"list\",\"data\":[" + STORIES + "]}");

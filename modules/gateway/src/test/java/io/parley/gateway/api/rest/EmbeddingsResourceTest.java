@@ -4,16 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.gateway.application.Admission;
+import io.parley.gateway.application.EmbeddingsBackend;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.RateLimiter;
 import io.parley.gateway.application.ScriptedUsage;
 import io.parley.gateway.application.TextEmbedding;
+import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.OrganizationLimits;
 import io.parley.gateway.domain.QuotaExceededException;
 import io.parley.gateway.domain.RateLimits;
 import io.parley.gateway.domain.Role;
-import io.parley.gateway.infrastructure.EmbeddingsClient;
 import io.parley.gateway.infrastructure.MemoryBucketStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -42,7 +43,7 @@ class EmbeddingsResourceTest {
   @BeforeEach
   void start() throws Exception {
     service = new ScriptedEmbeddings();
-    resource = resource(service.client(), Admission.unlimited());
+    resource = resource(service.client(), Unconfigured.admission());
   }
 
   @AfterEach
@@ -50,7 +51,7 @@ class EmbeddingsResourceTest {
     service.close();
   }
 
-  private static EmbeddingsResource resource(EmbeddingsClient client, Admission admission) {
+  private static EmbeddingsResource resource(EmbeddingsBackend client, Admission admission) {
     return new EmbeddingsResource(new TextEmbedding(client, admission, 1), 1 << 20);
   }
 
@@ -214,7 +215,7 @@ class EmbeddingsResourceTest {
 
   @Test
   void noServiceConfigured_is501NotConfigured() {
-    var unconfigured = resource(ScriptedEmbeddings.unconfigured(), Admission.unlimited());
+    var unconfigured = resource(Unconfigured.embeddings(), Unconfigured.admission());
 
     var reply = failure("{\"model\":\"mini\",\"input\":\"x\"}", unconfigured, "r");
 

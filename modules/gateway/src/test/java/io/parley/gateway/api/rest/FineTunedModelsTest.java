@@ -8,6 +8,7 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.parley.gateway.application.ModelCatalog;
+import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ModelNotFoundException;
 import io.parley.gateway.domain.PermissionDeniedException;
@@ -53,7 +54,7 @@ class FineTunedModelsTest {
     catalog =
         new ModelCatalog(
             inference.client(),
-            null,
+            Unconfigured.embeddings(),
             new FineTunedModelsClient(channel, Optional.of("in-process"), 5_000, 1));
     models = new ModelsResource(catalog);
   }

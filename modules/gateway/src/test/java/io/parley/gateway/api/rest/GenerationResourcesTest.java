@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.gateway.application.ModelCatalog;
+import io.parley.gateway.application.Unconfigured;
+import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.ModelNotFoundException;
+import io.parley.gateway.domain.Role;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +25,8 @@ import org.junit.jupiter.api.Test;
 /** The generation endpoints against a real (in-process) inference gRPC service. */
 class GenerationResourcesTest {
 
+  private static final Caller CALLER = new Caller("org-a", "user-1", Role.OWNER, "key-1", false);
+
   private ScriptedInference inference;
   private ChatCompletionsResource chat;
   private CompletionsResource completions;
@@ -28,8 +34,22 @@ class GenerationResourcesTest {
   @BeforeEach
   void start() throws Exception {
     inference = new ScriptedInference();
-    chat = new ChatCompletionsResource(inference.generation(), 1 << 20, 1);
-    completions = new CompletionsResource(inference.generation(), 1 << 20, 1);
+    chat =
+        new ChatCompletionsResource(
+            inference.generation(),
+            Unconfigured.admission(),
+            Unconfigured.screening(),
+            1 << 20,
+            1,
+            512);
+    completions =
+        new CompletionsResource(
+            inference.generation(),
+            Unconfigured.admission(),
+            Unconfigured.screening(),
+            1 << 20,
+            1,
+            512);
   }
 
   @AfterEach
@@ -42,13 +62,15 @@ class GenerationResourcesTest {
     var body =
         json(
             chat.create(
+                CALLER,
                 "req_1",
                 "application/json",
                 -1,
                 in(
                     """
                     {"model":"stories","messages":[{"role":"user","content":"Hi"}],"n":2,
-                     "max_tokens":4,"temperature":0}""")));
+                     "max_tokens":4,"temperature":0}"""),
+                decision -> {}));
 
     assertThat(body.get("id").asText()).startsWith("chatcmpl-");
     assertThat(body.get("object").asText()).isEqualTo("chat.completion");
@@ -77,13 +99,15 @@ class GenerationResourcesTest {
   void chatCompletion_stream_sendsRoleContentFinishUsageAndDone() throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_1",
             null,
             -1,
             in(
                 """
                 {"model":"stories","messages":[{"role":"user","content":"Hi"}],"stream":true,
-                 "stream_options":{"include_usage":true}}"""));
+                 "stream_options":{"include_usage":true}}"""),
+            decision -> {});
 
     assertThat(response.json()).isNull();
     var events = events(response);
@@ -117,12 +141,14 @@ class GenerationResourcesTest {
       throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_1",
             null,
             -1,
             in(
                 """
-                {"model":"stories","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+                {"model":"stories","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+            decision -> {});
     // Every word has arrived before the relay writes anything.
     Thread.sleep(300);
     var out = new FlushCounting();
@@ -142,13 +168,15 @@ class GenerationResourcesTest {
   void chatCompletion_streamReadInStep_sendsOneChunkAndOneFlushPerWord() throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_1",
             null,
             -1,
             in(
                 """
                 {"model":"lockstep","messages":[{"role":"user","content":"Hi"}],"stream":true,
-                 "stream_options":{"include_usage":true}}"""));
+                 "stream_options":{"include_usage":true}}"""),
+            decision -> {});
     // The next word is sent only once the last one has reached the client (its event flushed).
     var out =
         new FlushCounting() {
@@ -194,7 +222,7 @@ class GenerationResourcesTest {
     var body =
         """
         {"model":"nope","messages":[{"role":"user","content":"Hi"}],"stream":true}""";
-    assertThatThrownBy(() -> chat.create("req_1", null, -1, in(body)))
+    assertThatThrownBy(() -> chat.create(CALLER, "req_1", null, -1, in(body), decision -> {}))
         .isInstanceOf(ModelNotFoundException.class)
         .hasMessage("The model `nope` does not exist or you do not have access to it.");
   }
@@ -203,12 +231,14 @@ class GenerationResourcesTest {
   void chatCompletion_failureAfterTheFirstChunk_isAnErrorEvent() throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_9",
             null,
             -1,
             in(
                 """
-                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+            decision -> {});
 
     var events = events(response);
     // The text generated before the failure is delivered before the error event.
@@ -225,12 +255,14 @@ class GenerationResourcesTest {
   void chatCompletion_failureWaitingBehindText_deliversTheTextThenTheErrorEvent() throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_9",
             null,
             -1,
             in(
                 """
-                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+                {"model":"broken","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+            decision -> {});
     // The word and the failure have both arrived before the relay writes anything.
     Thread.sleep(300);
 
@@ -244,12 +276,14 @@ class GenerationResourcesTest {
   void chatCompletion_stillStreamingWhenTheDrainRunsOut_endsWithAnErrorEvent() throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_7",
             null,
             -1,
             in(
                 """
-                {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+                {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+            decision -> {});
     var events = java.util.concurrent.CompletableFuture.supplyAsync(() -> eventsOf(response));
     Thread.sleep(300);
     assertThat(events).as("the slow model streams until stopped").isNotDone();
@@ -282,12 +316,14 @@ class GenerationResourcesTest {
   void chatCompletion_clientGoesAway_cancelsTheGeneration() throws Exception {
     var response =
         chat.create(
+            CALLER,
             "req_1",
             null,
             -1,
             in(
                 """
-                {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""));
+                {"model":"slow","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
+            decision -> {});
     var output = response.stream();
     var failing =
         new OutputStream() {
@@ -316,12 +352,14 @@ class GenerationResourcesTest {
     var body =
         json(
             completions.create(
+                CALLER,
                 "req_1",
                 "application/json",
                 -1,
                 in(
                     """
-                    {"model":"stories","prompt":["A","B"],"n":2,"echo":true}""")));
+                    {"model":"stories","prompt":["A","B"],"n":2,"echo":true}"""),
+                decision -> {}));
 
     assertThat(body.get("object").asText()).isEqualTo("text_completion");
     assertThat(body.get("id").asText()).startsWith("cmpl-");
@@ -341,13 +379,15 @@ class GenerationResourcesTest {
   void completion_stream_ofTwoPrompts_shiftsIndexesAndSumsUsage() throws Exception {
     var response =
         completions.create(
+            CALLER,
             "req_1",
             null,
             -1,
             in(
                 """
                 {"model":"stories","prompt":[[1,2],[3]],"stream":true,
-                 "stream_options":{"include_usage":true}}"""));
+                 "stream_options":{"include_usage":true}}"""),
+            decision -> {});
 
     var events = events(response);
     // Per prompt: its words (merged when they wait), the last with finish_reason stop.
@@ -378,7 +418,8 @@ class GenerationResourcesTest {
     var body =
         """
         {"model":"stories","prompt":"x","stream":true,"best_of":2}""";
-    assertThatThrownBy(() -> completions.create("req_1", null, -1, in(body)))
+    assertThatThrownBy(
+            () -> completions.create(CALLER, "req_1", null, -1, in(body), decision -> {}))
         .isInstanceOfSatisfying(
             GatewayException.class, e -> assertThat(e.param()).contains("best_of"));
   }
@@ -386,7 +427,9 @@ class GenerationResourcesTest {
   @Test
   void models_listAndGet() throws Exception {
     var models =
-        new ModelsResource(new io.parley.gateway.application.ModelCatalog(inference.client()));
+        new ModelsResource(
+            new ModelCatalog(
+                inference.client(), Unconfigured.embeddings(), Unconfigured.fineTunedModels()));
 
     assertThat(Json.MAPPER.writeValueAsString(models.models()))
         .isEqualTo(

@@ -8,6 +8,7 @@ import io.parley.gateway.application.Metering;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.RateLimiter;
 import io.parley.gateway.application.ScriptedUsage;
+import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.ModelNotFoundException;
 import io.parley.gateway.domain.OrganizationLimits;
@@ -62,8 +63,12 @@ class MeteringTest {
             false,
             1);
     var admission = new Admission(limiter, metering);
-    chat = new ChatCompletionsResource(inference.generation(), admission, 1 << 20, 1, 100);
-    completions = new CompletionsResource(inference.generation(), admission, 1 << 20, 1, 100);
+    chat =
+        new ChatCompletionsResource(
+            inference.generation(), admission, Unconfigured.screening(), 1 << 20, 1, 100);
+    completions =
+        new CompletionsResource(
+            inference.generation(), admission, Unconfigured.screening(), 1 << 20, 1, 100);
   }
 
   @AfterEach

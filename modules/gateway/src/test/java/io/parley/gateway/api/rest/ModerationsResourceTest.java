@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.gateway.application.ContentModeration;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.RateLimiter;
+import io.parley.gateway.application.SafetyBackend;
+import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.InvalidRequestException;
 import io.parley.gateway.domain.OrganizationLimits;
@@ -14,7 +16,6 @@ import io.parley.gateway.domain.RateLimitExceededException;
 import io.parley.gateway.domain.RateLimits;
 import io.parley.gateway.domain.Role;
 import io.parley.gateway.infrastructure.MemoryBucketStore;
-import io.parley.gateway.infrastructure.SafetyClient;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ class ModerationsResourceTest {
   @BeforeEach
   void start() throws Exception {
     service = new ScriptedSafety();
-    resource = resource(service.client(), null);
+    resource = resource(service.client(), Unconfigured.rateLimiter());
   }
 
   @AfterEach
@@ -46,8 +47,9 @@ class ModerationsResourceTest {
     service.close();
   }
 
-  private static ModerationsResource resource(SafetyClient client, RateLimiter limiter) {
-    return new ModerationsResource(new ContentModeration(client, limiter, 1), 1 << 20);
+  private static ModerationsResource resource(SafetyBackend client, RateLimiter limiter) {
+    return new ModerationsResource(
+        new ContentModeration(client, limiter, Unconfigured.metering(), 1), 1 << 20);
   }
 
   private static String moderate(
@@ -185,7 +187,8 @@ class ModerationsResourceTest {
 
   @Test
   void noServiceConfigured_is501NotConfigured() {
-    var reply = failure(resource(ScriptedSafety.unconfigured(), null), "{\"input\":\"x\"}");
+    var reply =
+        failure(resource(Unconfigured.safety(), Unconfigured.rateLimiter()), "{\"input\":\"x\"}");
 
     assertThat(reply.status()).isEqualTo(501);
     assertThat(new String(reply.body(), StandardCharsets.UTF_8))

@@ -6,11 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.parley.gateway.application.AccessChanges;
 import io.parley.gateway.application.ApiKeyAuthenticator;
 import io.parley.gateway.application.Authentication;
-import io.parley.gateway.application.ContentScreening;
 import io.parley.gateway.application.LimitsCatalog;
 import io.parley.gateway.application.OrganizationAdmin;
 import io.parley.gateway.application.ScriptedUsage;
 import io.parley.gateway.application.TestFeed;
+import io.parley.gateway.application.Unconfigured;
+import io.parley.gateway.application.UsageBackend;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
@@ -52,12 +53,11 @@ class OrganizationResourceTest {
 
   private final TestFeed feed = new TestFeed();
 
-  private OrganizationAdmin admin(io.parley.gateway.infrastructure.UsageClient client) {
+  private OrganizationAdmin admin(UsageBackend client) {
     return admin(client, false);
   }
 
-  private OrganizationAdmin admin(
-      io.parley.gateway.infrastructure.UsageClient client, boolean selfService) {
+  private OrganizationAdmin admin(UsageBackend client, boolean selfService) {
     var authentication =
         new Authentication(
             new ApiKeyAuthenticator(() -> "sk-admin-0000000000"),
@@ -73,7 +73,7 @@ class OrganizationResourceTest {
         new AccessChanges(
             authentication,
             new LimitsCatalog(client, OrganizationLimits.NONE, 0, System::nanoTime),
-            ContentScreening.disabled(),
+            Unconfigured.screening(),
             feed),
         selfService,
         3);
@@ -209,8 +209,7 @@ class OrganizationResourceTest {
 
   @Test
   void withoutUsageService_adminEndpointsSaySo() {
-    var adminOnly =
-        admin(new io.parley.gateway.infrastructure.UsageClient(null, Optional.empty(), 1, 1));
+    var adminOnly = admin(Unconfigured.usage());
 
     assertThatThrownBy(() -> adminOnly.members(OWNER))
         .isInstanceOfSatisfying(

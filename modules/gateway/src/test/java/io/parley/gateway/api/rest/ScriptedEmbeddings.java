@@ -49,11 +49,6 @@ final class ScriptedEmbeddings extends EmbeddingsServiceGrpc.EmbeddingsServiceIm
     return new EmbeddingsClient(channel, Optional.of("in-process"), 5_000, 5_000, 1);
   }
 
-  /** A client without a configured service. */
-  static EmbeddingsClient unconfigured() {
-    return new EmbeddingsClient(null, Optional.empty(), 5_000, 5_000, 1);
-  }
-
   /** Awkward floats: exact binary fractions, long decimals, tiny and negative values. */
   static float[] vector(int index, int dimensions) {
     var values = new float[dimensions];

@@ -44,11 +44,6 @@ final class ScriptedSafety extends SafetyServiceGrpc.SafetyServiceImplBase
     return new SafetyClient(channel, Optional.of("in-process"), 5_000, 1);
   }
 
-  /** A client without a configured service. */
-  static SafetyClient unconfigured() {
-    return new SafetyClient(null, Optional.empty(), 5_000, 1);
-  }
-
   /** Policies set through {@code SetPolicy}, by organization. */
   final java.util.Map<String, io.parley.safety.v1.Policy> policies =
       new java.util.concurrent.ConcurrentHashMap<>();
