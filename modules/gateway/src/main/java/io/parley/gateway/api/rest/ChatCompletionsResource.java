@@ -2,10 +2,8 @@ package io.parley.gateway.api.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.common.ids.Ids;
-import io.parley.gateway.application.Admission;
-import io.parley.gateway.application.ContentScreening;
+import io.parley.gateway.application.GenerationFlow;
 import io.parley.gateway.application.RateLimitDecision;
-import io.parley.gateway.application.TextGeneration;
 import io.parley.gateway.domain.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,13 +28,10 @@ public class ChatCompletionsResource extends GenerationResource {
 
   @Inject
   public ChatCompletionsResource(
-      TextGeneration generation,
-      Admission admission,
-      ContentScreening screening,
+      GenerationFlow flow,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
-      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
-      @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
-    super(generation, admission, screening, maxBodyBytes, retryAfterSeconds, defaultMaxTokens);
+      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
+    super(flow, maxBodyBytes, retryAfterSeconds);
   }
 
   @POST
@@ -57,17 +52,30 @@ public class ChatCompletionsResource extends GenerationResource {
             parsed.logprobs());
     var id = Ids.next("chatcmpl-");
     long created = GenerationEndpoint.now();
-    return flow.run(
-        caller,
-        requestId,
-        call.model(),
-        List.of(call.request()),
-        call.stream(),
-        "messages",
-        onDecision,
-        (chunks, onEnd) ->
-            new ChatStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds, onEnd),
-        response ->
-            OpenAiShapes.chatCompletion(id, created, call.model(), response, call.logprobs()));
+    var outcome =
+        flow.run(
+            caller,
+            requestId,
+            call.model(),
+            List.of(call.request()),
+            call.stream(),
+            "messages",
+            onDecision);
+    return switch (outcome) {
+      case GenerationFlow.Streamed streamed ->
+          GenerationEndpoint.Reply.stream(
+              new ChatStreamOutput(
+                  streamed.chunks(),
+                  call,
+                  id,
+                  created,
+                  requestId,
+                  retryAfterSeconds,
+                  streamed::finish));
+      case GenerationFlow.Whole whole ->
+          GenerationEndpoint.Reply.json(
+              OpenAiShapes.chatCompletion(
+                  id, created, call.model(), whole.response(), call.logprobs()));
+    };
   }
 }

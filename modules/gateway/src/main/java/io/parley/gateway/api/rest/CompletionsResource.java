@@ -2,10 +2,8 @@ package io.parley.gateway.api.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.common.ids.Ids;
-import io.parley.gateway.application.Admission;
-import io.parley.gateway.application.ContentScreening;
+import io.parley.gateway.application.GenerationFlow;
 import io.parley.gateway.application.RateLimitDecision;
-import io.parley.gateway.application.TextGeneration;
 import io.parley.gateway.domain.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -29,13 +27,10 @@ public class CompletionsResource extends GenerationResource {
 
   @Inject
   public CompletionsResource(
-      TextGeneration generation,
-      Admission admission,
-      ContentScreening screening,
+      GenerationFlow flow,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
-      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds,
-      @ConfigProperty(name = "parley.gateway.limits.default-max-tokens") int defaultMaxTokens) {
-    super(generation, admission, screening, maxBodyBytes, retryAfterSeconds, defaultMaxTokens);
+      @ConfigProperty(name = "parley.gateway.retry-after-seconds") int retryAfterSeconds) {
+    super(flow, maxBodyBytes, retryAfterSeconds);
   }
 
   @POST
@@ -58,17 +53,24 @@ public class CompletionsResource extends GenerationResource {
             parsed.logprobs());
     var id = Ids.next("cmpl-");
     long created = GenerationEndpoint.now();
-    return flow.run(
-        caller,
-        requestId,
-        call.model(),
-        call.prompts(),
-        call.stream(),
-        "prompt",
-        onDecision,
-        (chunks, onEnd) ->
-            new TextStreamOutput(chunks, call, id, created, requestId, retryAfterSeconds, onEnd),
-        response ->
-            OpenAiShapes.textCompletion(id, created, call.model(), response, call.logprobs()));
+    var outcome =
+        flow.run(
+            caller, requestId, call.model(), call.prompts(), call.stream(), "prompt", onDecision);
+    return switch (outcome) {
+      case GenerationFlow.Streamed streamed ->
+          GenerationEndpoint.Reply.stream(
+              new TextStreamOutput(
+                  streamed.chunks(),
+                  call,
+                  id,
+                  created,
+                  requestId,
+                  retryAfterSeconds,
+                  streamed::finish));
+      case GenerationFlow.Whole whole ->
+          GenerationEndpoint.Reply.json(
+              OpenAiShapes.textCompletion(
+                  id, created, call.model(), whole.response(), call.logprobs()));
+    };
   }
 }

@@ -1,10 +1,8 @@
 package io.parley.gateway.api.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.parley.gateway.application.Admission;
-import io.parley.gateway.application.ContentScreening;
+import io.parley.gateway.application.GenerationFlow;
 import io.parley.gateway.application.RateLimitDecision;
-import io.parley.gateway.application.TextGeneration;
 import io.parley.gateway.domain.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -15,7 +13,8 @@ import java.util.function.Consumer;
 /**
  * What the two generation endpoints share: reading the body within the size limit, the caller and
  * request id the filters found, and the {@link GenerationFlow} that screens, admits, runs and
- * bills. Each endpoint parses its own request shape and shapes its own answer.
+ * bills. Each endpoint parses its own request shape and shapes its own answer (JSON or an event
+ * stream).
  */
 abstract class GenerationResource {
 
@@ -26,14 +25,8 @@ abstract class GenerationResource {
   /** For CDI proxies. */
   GenerationResource() {}
 
-  GenerationResource(
-      TextGeneration generation,
-      Admission admission,
-      ContentScreening screening,
-      long maxBodyBytes,
-      int retryAfterSeconds,
-      int defaultMaxTokens) {
-    this.flow = new GenerationFlow(generation, admission, screening, defaultMaxTokens);
+  GenerationResource(GenerationFlow flow, long maxBodyBytes, int retryAfterSeconds) {
+    this.flow = flow;
     this.maxBodyBytes = maxBodyBytes;
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.gateway.application.GenerationFlow;
 import io.parley.gateway.application.ModelCatalog;
 import io.parley.gateway.application.Unconfigured;
 import io.parley.gateway.domain.Caller;
@@ -34,22 +35,11 @@ class GenerationResourcesTest {
   @BeforeEach
   void start() throws Exception {
     inference = new ScriptedInference();
-    chat =
-        new ChatCompletionsResource(
-            inference.generation(),
-            Unconfigured.admission(),
-            Unconfigured.screening(),
-            1 << 20,
-            1,
-            512);
-    completions =
-        new CompletionsResource(
-            inference.generation(),
-            Unconfigured.admission(),
-            Unconfigured.screening(),
-            1 << 20,
-            1,
-            512);
+    var flow =
+        new GenerationFlow(
+            inference.generation(), Unconfigured.admission(), Unconfigured.screening(), 512);
+    chat = new ChatCompletionsResource(flow, 1 << 20, 1);
+    completions = new CompletionsResource(flow, 1 << 20, 1);
   }
 
   @AfterEach

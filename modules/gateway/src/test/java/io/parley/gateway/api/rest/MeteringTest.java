@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.gateway.application.Admission;
+import io.parley.gateway.application.GenerationFlow;
 import io.parley.gateway.application.Metering;
 import io.parley.gateway.application.RateLimitDecision;
 import io.parley.gateway.application.RateLimiter;
@@ -63,12 +64,9 @@ class MeteringTest {
             false,
             1);
     var admission = new Admission(limiter, metering);
-    chat =
-        new ChatCompletionsResource(
-            inference.generation(), admission, Unconfigured.screening(), 1 << 20, 1, 100);
-    completions =
-        new CompletionsResource(
-            inference.generation(), admission, Unconfigured.screening(), 1 << 20, 1, 100);
+    var flow = new GenerationFlow(inference.generation(), admission, Unconfigured.screening(), 100);
+    chat = new ChatCompletionsResource(flow, 1 << 20, 1);
+    completions = new CompletionsResource(flow, 1 << 20, 1);
   }
 
   @AfterEach
