@@ -20,10 +20,6 @@ final class ChatChunkEncoder {
   private final byte[] prefix;
   private final byte[] suffix;
 
-  ChatChunkEncoder(OutputStream out, String id, long created, String model, boolean includeUsage) {
-    this(out, id, created, model, includeUsage, () -> false);
-  }
-
   /**
    * @param morePending whether another chunk is already waiting (its event will flush)
    */

@@ -19,10 +19,6 @@ final class TextChunkEncoder {
   private final byte[] prefix;
   private final byte[] suffix;
 
-  TextChunkEncoder(OutputStream out, String id, long created, String model, boolean includeUsage) {
-    this(out, id, created, model, includeUsage, () -> false);
-  }
-
   /**
    * @param morePending whether another chunk is already waiting (its event will flush)
    */

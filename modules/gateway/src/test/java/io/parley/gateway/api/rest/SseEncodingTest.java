@@ -25,7 +25,8 @@ class SseEncodingTest {
 
   @Test
   void chatChunks_areByteExact() throws Exception {
-    var encoder = new ChatChunkEncoder(out, "chatcmpl-1", 1700000000, "stories", false);
+    var encoder =
+        new ChatChunkEncoder(out, "chatcmpl-1", 1700000000, "stories", false, () -> false);
 
     encoder.role(0);
     encoder.content(0, "Hi \"there\"\n", null);
@@ -50,7 +51,7 @@ class SseEncodingTest {
 
   @Test
   void chatChunks_withIncludeUsage_carryUsageNullThenAUsageChunk() throws Exception {
-    var encoder = new ChatChunkEncoder(out, "chatcmpl-1", 1, "m", true);
+    var encoder = new ChatChunkEncoder(out, "chatcmpl-1", 1, "m", true, () -> false);
 
     encoder.content(
         1,
@@ -73,7 +74,7 @@ class SseEncodingTest {
 
   @Test
   void textChunks_areByteExact() throws Exception {
-    var encoder = new TextChunkEncoder(out, "cmpl-1", 5, "stories", false);
+    var encoder = new TextChunkEncoder(out, "cmpl-1", 5, "stories", false, () -> false);
 
     encoder.text(0, "Once", null, null);
     encoder.text(
@@ -101,7 +102,7 @@ class SseEncodingTest {
 
   @Test
   void textChunks_withIncludeUsage_endWithAUsageChunk() throws Exception {
-    var encoder = new TextChunkEncoder(out, "cmpl-1", 5, "m", true);
+    var encoder = new TextChunkEncoder(out, "cmpl-1", 5, "m", true, () -> false);
 
     encoder.text(0, "a", null, "stop");
     encoder.usage(new Usage(1, 1, 2));
@@ -120,7 +121,7 @@ class SseEncodingTest {
 
   @Test
   void errorEvent_isTheEnvelope() throws Exception {
-    var encoder = new ChatChunkEncoder(out, "chatcmpl-1", 1, "m", false);
+    var encoder = new ChatChunkEncoder(out, "chatcmpl-1", 1, "m", false, () -> false);
 
     encoder.error(
         new ErrorEnvelope(new ErrorEnvelope.ErrorBody("boom", "server_error", null, null)));
@@ -133,7 +134,8 @@ class SseEncodingTest {
 
   @Test
   void modelNamesThatLookLikeJson_areEscaped() throws Exception {
-    var encoder = new ChatChunkEncoder(out, "chatcmpl-1", 1, "a\",\"choices\":[", false);
+    var encoder =
+        new ChatChunkEncoder(out, "chatcmpl-1", 1, "a\",\"choices\":[", false, () -> false);
 
     encoder.finish(0, "stop");
 
