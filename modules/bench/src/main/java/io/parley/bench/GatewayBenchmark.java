@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -71,6 +72,8 @@ public final class GatewayBenchmark {
   private final String key;
   private final InferenceServiceGrpc.InferenceServiceBlockingStub grpc;
   private final ProcessHandle gatewayProcess;
+  private final ProcessHandle embeddingsProcess;
+  private final URI embeddingsMetrics;
   private final double seconds;
 
   private GatewayBenchmark(
@@ -78,11 +81,15 @@ public final class GatewayBenchmark {
       String key,
       ManagedChannel channel,
       ProcessHandle gatewayProcess,
+      ProcessHandle embeddingsProcess,
+      URI embeddingsMetrics,
       double seconds) {
     this.gatewayUrl = gatewayUrl;
     this.key = key;
     this.grpc = InferenceServiceGrpc.newBlockingStub(channel);
     this.gatewayProcess = gatewayProcess;
+    this.embeddingsProcess = embeddingsProcess;
+    this.embeddingsMetrics = embeddingsMetrics;
     this.seconds = seconds;
   }
 
@@ -131,10 +138,7 @@ public final class GatewayBenchmark {
               root,
               "embeddings",
               output.resolve("embeddings"),
-              Map.of(
-                  "HTTP_PORT", "" + embHttp,
-                  "PARLEY_GRPC_PORT", "" + embGrpc,
-                  "PARLEY_EMBEDDINGS_THREADS", "2"),
+              embeddingsEnv(embHttp, embGrpc),
               certs));
       if (metering) {
         servers.add(
@@ -189,7 +193,13 @@ public final class GatewayBenchmark {
       var callerKey = metering ? organizationKey(gatewayUrl, key) : key;
       var bench =
           new GatewayBenchmark(
-              gatewayUrl, callerKey, channel, pidOf(gatewayOutput, "gateway"), seconds);
+              gatewayUrl,
+              callerKey,
+              channel,
+              pidOf(gatewayOutput, "gateway"),
+              pidOf(output.resolve("embeddings"), "embeddings"),
+              URI.create("http://127.0.0.1:" + embHttp + "/metrics"),
+              seconds);
       System.out.printf(
           Locale.ROOT,
           "GatewayBenchmark: %.1f s per row, %d processors; gateway pid %d; %s%n",
@@ -199,8 +209,11 @@ public final class GatewayBenchmark {
           metering
               ? "an organization's key with RPM/TPM limits and a hard budget, metered"
               : "the admin key, no usage service");
+      // -Dbench.gateway.engines= (empty) runs the embeddings rows alone.
       for (var engine : System.getProperty("bench.gateway.engines", REAL + "," + ZERO).split(",")) {
-        bench.generationRows(engine);
+        if (!engine.isBlank()) {
+          bench.generationRows(engine);
+        }
       }
       bench.embeddingRows();
     } finally {
@@ -271,6 +284,22 @@ public final class GatewayBenchmark {
     return value.asText();
   }
 
+  /**
+   * The embeddings service's environment; {@code -Dbench.embeddings.jvm-args} adds JVM options (a
+   * flight recording, for example).
+   */
+  private static Map<String, String> embeddingsEnv(int http, int grpc) {
+    var env = new HashMap<String, String>();
+    env.put("HTTP_PORT", "" + http);
+    env.put("PARLEY_GRPC_PORT", "" + grpc);
+    env.put("PARLEY_EMBEDDINGS_THREADS", "2");
+    var jvmArgs = System.getProperty("bench.embeddings.jvm-args", "");
+    if (!jvmArgs.isBlank()) {
+      env.put("JVM_ARGS", jvmArgs);
+    }
+    return env;
+  }
+
   /** The gateway's process: Liberty writes its pid under the output directory. */
   private static ProcessHandle pidOf(Path output, String server) throws Exception {
     var pidFile = output.resolve(".pid").resolve(server + ".pid");
@@ -279,10 +308,14 @@ public final class GatewayBenchmark {
   }
 
   private long gatewayCpuNanos() {
-    return gatewayProcess
+    return cpuNanos(gatewayProcess);
+  }
+
+  private static long cpuNanos(ProcessHandle process) {
+    return process
         .info()
         .totalCpuDuration()
-        .orElseThrow(() -> new IllegalStateException("the gateway's CPU time cannot be read"))
+        .orElseThrow(() -> new IllegalStateException("CPU time of " + process.pid() + " unknown"))
         .toNanos();
   }
 
@@ -482,14 +515,98 @@ public final class GatewayBenchmark {
             throw new IllegalStateException("embeddings answered " + response.statusCode());
           }
         };
-    latencies(embed, Math.min(2, seconds)); // warm-up
-    double one = rate(embed, 1);
-    double sixteen = rate(embed, 16);
+    // Warm-up as long as a row, alone and concurrent: with two seconds the gateway's and the
+    // embeddings service's JIT compilers still took a third of their CPU in the measured rows.
+    latencies(embed, seconds);
+    rate(embed, 16);
+    var one = embeddingRun(embed, 1);
+    var sixteen = embeddingRun(embed, 16);
     System.out.printf(Locale.ROOT, "%n== embeddings (all-MiniLM-L6-v2 int8, 2 threads) ==%n");
     var raw = RawOnnxBenchmark.measure("bundled-minilm", seconds, 2);
     System.out.printf(Locale.ROOT, "%-34s %14s %14s %10s%n", "", "gateway", "raw ONNX", "ratio");
-    row("1 client vs batch 1, sentences/s", one, raw.batch1());
-    row("16 clients vs batch 32, sentences/s", sixteen, raw.batch32());
+    row("1 client vs batch 1, sentences/s", one.rate(), raw.batch1());
+    row("16 clients vs batch 32, sentences/s", sixteen.rate(), raw.batch32());
+    // Where the CPU goes: each process's CPU time over the run, per sentence. On this machine's
+    // cores, the chain's rate is at most cores / (CPU per sentence of every process on it).
+    int cores = Runtime.getRuntime().availableProcessors();
+    System.out.printf(
+        Locale.ROOT,
+        "%nCPU per sentence (us): %8s %8s %8s %8s %8s  %s%n",
+        "gateway",
+        "embed.",
+        "client",
+        "total",
+        "bound/s",
+        "mean batch");
+    for (var run : List.of(one, sixteen)) {
+      double total = run.gatewayMicros() + run.embeddingsMicros() + run.clientMicros();
+      System.out.printf(
+          Locale.ROOT,
+          "%-2d client(s)           %8.0f %8.0f %8.0f %8.0f %8.0f  %.1f%n",
+          run.clients(),
+          run.gatewayMicros(),
+          run.embeddingsMicros(),
+          run.clientMicros(),
+          total,
+          cores * 1e6 / total,
+          run.meanBatch());
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "raw ONNX, CPU per sentence at %d threads (us): batch 1 %.0f, batch 32 %.0f%n",
+        2,
+        2e6 / raw.batch1(),
+        2e6 / raw.batch32());
+  }
+
+  /**
+   * One embeddings rate, with the CPU time per sentence of the gateway, the embeddings service and
+   * this process (the clients), and the mean batch the embeddings service ran.
+   */
+  private record EmbeddingRun(
+      int clients,
+      double rate,
+      double gatewayMicros,
+      double embeddingsMicros,
+      double clientMicros,
+      double meanBatch) {}
+
+  private EmbeddingRun embeddingRun(Runnable embed, int clients) throws Exception {
+    var done = new AtomicLong();
+    var batchesBefore = batchCounters();
+    long gateway = gatewayCpuNanos();
+    long embeddings = cpuNanos(embeddingsProcess);
+    long client = cpuNanos(ProcessHandle.current());
+    double rate = rate(embed, clients, done);
+    double n = done.get();
+    var batchesAfter = batchCounters();
+    double batches = batchesAfter[0] - batchesBefore[0];
+    return new EmbeddingRun(
+        clients,
+        rate,
+        (gatewayCpuNanos() - gateway) / 1e3 / n,
+        (cpuNanos(embeddingsProcess) - embeddings) / 1e3 / n,
+        (cpuNanos(ProcessHandle.current()) - client) / 1e3 / n,
+        batches > 0 ? (batchesAfter[1] - batchesBefore[1]) / batches : Double.NaN);
+  }
+
+  /** The embeddings service's batches and sequences so far, from its Prometheus metrics. */
+  private double[] batchCounters() throws Exception {
+    var text =
+        http.send(
+                HttpRequest.newBuilder(embeddingsMetrics).GET().build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    double count = 0;
+    double sum = 0;
+    for (var line : text.split("\n")) {
+      if (line.startsWith("parley_embeddings_batch_size_count")) {
+        count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      } else if (line.startsWith("parley_embeddings_batch_size_sum")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return new double[] {count, sum};
   }
 
   // ---------------------------------------------------------------- plumbing
