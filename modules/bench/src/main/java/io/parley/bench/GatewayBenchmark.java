@@ -307,6 +307,73 @@ public final class GatewayBenchmark {
     return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
   }
 
+  /** Warm-up rounds stop once the compilers took less than this share of a process's CPU. */
+  private static final double SETTLED = 0.05;
+
+  /** Most warm-up rounds. */
+  private static final int MAX_WARM_UP_ROUNDS = 30;
+
+  /** Work done while warming up; may throw. */
+  @FunctionalInterface
+  private interface Round {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code round} again until, in one round, the JIT compiler threads of every process took
+   * less than {@link #SETTLED} of its CPU time (read from {@code /proc}), or {@link
+   * #MAX_WARM_UP_ROUNDS} rounds; prints how long that took and the last share.
+   */
+  private static void warmUntilCompiled(Round round, ProcessHandle... processes) throws Exception {
+    long start = System.nanoTime();
+    double share = 1;
+    int rounds = 0;
+    while (share >= SETTLED && rounds < MAX_WARM_UP_ROUNDS) {
+      var before = new long[processes.length][];
+      for (int i = 0; i < processes.length; i++) {
+        before[i] = compilerAndTotalTicks(processes[i]);
+      }
+      round.run();
+      rounds++;
+      share = 0;
+      for (int i = 0; i < processes.length; i++) {
+        var after = compilerAndTotalTicks(processes[i]);
+        long total = after[1] - before[i][1];
+        share = Math.max(share, total == 0 ? 0 : (after[0] - before[i][0]) / (double) total);
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "warm-up: %d rounds, %.0f s; JIT share of CPU in the last round %.1f %%%n",
+        rounds,
+        (System.nanoTime() - start) / 1e9,
+        share * 100);
+  }
+
+  /** CPU ticks of the process's JIT compiler threads, and of all its threads. */
+  private static long[] compilerAndTotalTicks(ProcessHandle process) throws Exception {
+    long compiler = 0;
+    long total = 0;
+    try (var tasks = Files.list(Path.of("/proc", "" + process.pid(), "task"))) {
+      for (var task : (Iterable<Path>) tasks::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (java.io.IOException gone) {
+          continue; // the thread ended
+        }
+        int close = stat.lastIndexOf(')');
+        var fields = stat.substring(close + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        total += ticks;
+        if (stat.substring(stat.indexOf('(') + 1, close).contains("CompilerThre")) {
+          compiler += ticks;
+        }
+      }
+    }
+    return new long[] {compiler, total};
+  }
+
   private long gatewayCpuNanos() {
     return cpuNanos(gatewayProcess);
   }
@@ -323,12 +390,16 @@ public final class GatewayBenchmark {
 
   private void generationRows(String model) throws Exception {
     String label = model.equals(ZERO) ? "benchmark engine" : "stories260K (llama.cpp)";
-    // warm-up: JIT (a third of the gateway's CPU goes to the compiler in its first seconds),
-    // connections
-    latencies(() -> gatewayChat(model, 1), seconds);
+    // warm-up: connections, then the JIT: a third of the gateway's CPU goes to its compilers in
+    // the first minute, so the load goes on until they have settled.
+    latencies(() -> gatewayChat(model, 1), Math.min(2, seconds));
     latencies(() -> grpcChat(model, 1), Math.min(2, seconds));
-    rate(() -> gatewayChat(model, 1), 8);
-    streams(() -> gatewayStream(model), Math.min(2, seconds));
+    warmUntilCompiled(
+        () -> {
+          rate(() -> gatewayChat(model, 1), 8);
+          streams(() -> gatewayStream(model), Math.min(2, seconds));
+        },
+        gatewayProcess);
 
     var viaGateway = latencies(() -> gatewayChat(model, 1), seconds);
     var direct = latencies(() -> grpcChat(model, 1), seconds);
@@ -515,10 +586,15 @@ public final class GatewayBenchmark {
             throw new IllegalStateException("embeddings answered " + response.statusCode());
           }
         };
-    // Warm-up as long as a row, alone and concurrent: with two seconds the gateway's and the
-    // embeddings service's JIT compilers still took a third of their CPU in the measured rows.
-    latencies(embed, seconds);
-    rate(embed, 16);
+    // Warm-up until the JIT compilers of the gateway and the embeddings service have settled: with
+    // two seconds they still took a third of those processes' CPU in the measured rows.
+    warmUntilCompiled(
+        () -> {
+          latencies(embed, Math.min(2, seconds));
+          rate(embed, 16);
+        },
+        gatewayProcess,
+        embeddingsProcess);
     var one = embeddingRun(embed, 1);
     var sixteen = embeddingRun(embed, 16);
     System.out.printf(Locale.ROOT, "%n== embeddings (all-MiniLM-L6-v2 int8, 2 threads) ==%n");
