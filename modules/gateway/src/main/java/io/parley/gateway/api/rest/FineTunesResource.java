@@ -11,11 +11,13 @@ import io.parley.gateway.api.rest.dto.FileObject;
 import io.parley.gateway.api.rest.dto.FineTuneEventObject;
 import io.parley.gateway.api.rest.dto.FineTuneObject;
 import io.parley.gateway.api.rest.dto.ObjectList;
+import io.parley.gateway.application.Drain;
 import io.parley.gateway.application.FileStorage;
 import io.parley.gateway.application.FineTuning;
 import io.parley.gateway.domain.Caller;
 import io.parley.gateway.domain.GatewayException;
 import io.parley.gateway.domain.InvalidRequestException;
+import io.parley.gateway.domain.ServiceUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,8 +45,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The legacy fine-tunes API ({@code /v1/fine-tunes}): create, list, retrieve, cancel, and events,
  * also as a server-sent event stream ({@code ?stream=true}: {@code data:
- * {"object":"fine-tune-event",…}} lines as they happen, {@code data: [DONE]} once the job ended).
- * Its jobs are trained like the current API's; their model ids are {@code
+ * {"object":"fine-tune-event",…}} lines as they happen, {@code data: [DONE]} once the job ended;
+ * while the gateway drains, a stream with nothing new ends with an error event, 503 {@code
+ * service_unavailable}, so that the client reconnects to another replica). Its jobs are trained
+ * like the current API's; their model ids are {@code
  * <base>:ft-<org>[:<suffix>]-<yyyy-MM-dd-HH-mm-ss>}.
  */
 @ApplicationScoped
@@ -71,6 +75,7 @@ public class FineTunesResource {
   private long maxBodyBytes;
   private long streamPollMillis;
   private long streamMaxMillis;
+  private Drain drain;
 
   /** For CDI proxies. */
   protected FineTunesResource() {}
@@ -81,12 +86,14 @@ public class FineTunesResource {
       FileStorage files,
       @ConfigProperty(name = "parley.gateway.max-body-bytes") long maxBodyBytes,
       @ConfigProperty(name = "parley.finetuning.events.poll-ms") long streamPollMillis,
-      @ConfigProperty(name = "parley.finetuning.events.max-stream-ms") long streamMaxMillis) {
+      @ConfigProperty(name = "parley.finetuning.events.max-stream-ms") long streamMaxMillis,
+      Drain drain) {
     this.fineTuning = fineTuning;
     this.files = files;
     this.maxBodyBytes = Math.min(FineTuningJobsResource.MAX_BODY, maxBodyBytes);
     this.streamPollMillis = streamPollMillis;
     this.streamMaxMillis = streamMaxMillis;
+    this.drain = drain;
   }
 
   @POST
@@ -270,12 +277,17 @@ public class FineTunesResource {
       return FilesResource.json(
           new ObjectList<FineTuneEventObject>("list", allEvents(caller, id), null, null, null));
     }
-    // the first page is read before the status line, so a failing call is still a JSON error
-    var first = fineTuning.events(caller, id, 100, true, Optional.empty());
-    StreamingOutput output = out -> streamEvents(caller, id, first.getEventsList(), out);
+    var output = eventStream(caller, id);
     var noCache = new CacheControl();
     noCache.setNoCache(true);
     return Response.ok(output, "text/event-stream").cacheControl(noCache).build();
+  }
+
+  /** The event stream of a job the caller may see. */
+  StreamingOutput eventStream(Caller caller, String id) {
+    // the first page is read before the status line, so a failing call is still a JSON error
+    var first = fineTuning.events(caller, id, 100, true, Optional.empty());
+    return out -> streamEvents(caller, id, first.getEventsList(), out);
   }
 
   private void streamEvents(
@@ -304,6 +316,11 @@ public class FineTunesResource {
         if (batch.isEmpty()) {
           if (System.currentTimeMillis() > deadline) {
             return;
+          }
+          if (drain.draining()) {
+            // A watch with nothing new holds the drain up for no one: it ends at once, with an
+            // error event that tells the client to reconnect (to another replica).
+            throw ServiceUnavailableException.shuttingDown(1);
           }
           try {
             Thread.sleep(streamPollMillis);
