@@ -116,6 +116,20 @@ public class Admission {
       finish(TokenUsage.getDefaultInstance());
     }
 
+    /**
+     * Runs what the admitted request does; if it throws (nothing ran), {@link #release}s first.
+     *
+     * @return what {@code call} returned
+     */
+    public <T> T start(java.util.function.Supplier<T> call) {
+      try {
+        return call.get();
+      } catch (RuntimeException e) {
+        release();
+        throw e;
+      }
+    }
+
     private void refund() {
       done.set(true);
       limiter.correct(caller, model, -estimate.total());

@@ -73,22 +73,9 @@ public class GenerationFlow {
     screening.screenInput(caller, requestId, prompts, param);
     var ticket = admission.admit(caller, requestId, model, estimate, onDecision);
     if (stream) {
-      ChunkStream chunks;
-      try {
-        chunks = generation.stream(prompts);
-      } catch (RuntimeException e) {
-        ticket.release();
-        throw e;
-      }
-      return new Streamed(chunks, ticket, estimate);
+      return new Streamed(ticket.start(() -> generation.stream(prompts)), ticket, estimate);
     }
-    GenerateResponse response;
-    try {
-      response = generation.generate(prompts);
-    } catch (RuntimeException e) {
-      ticket.release();
-      throw e;
-    }
+    var response = ticket.start(() -> generation.generate(prompts));
     ticket.finish(response.getUsage());
     return new Whole(screening.screenOutput(caller, requestId, response));
   }

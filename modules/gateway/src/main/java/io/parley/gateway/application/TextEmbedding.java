@@ -66,16 +66,11 @@ public class TextEmbedding {
             caller, request.getRequestId(), request.getModel(), estimate(request), onDecision);
     EmbedResponse response;
     try {
-      response = embeddings.embed(request);
+      response = ticket.start(() -> embeddings.embed(request));
     } catch (CircuitBreakerOpenException e) {
-      ticket.release();
       throw BackendUnavailableException.of(EmbeddingsBackend.SERVICE, retryAfterSeconds);
     } catch (TimeoutException e) {
-      ticket.release();
       throw ServiceUnavailableException.timeout(retryAfterSeconds);
-    } catch (RuntimeException e) {
-      ticket.release();
-      throw e;
     }
     ticket.finish(promptOnly(response.getUsage()));
     return response;
