@@ -257,6 +257,9 @@ PARLEY_{{ include "parley.modelEnvId" $other }}_TARGET: {{ include "parley.grpcT
 {{- if $root.Values.redis.url }}
 PARLEY_GATEWAY_LIMITER: "redis"
 PARLEY_GATEWAY_REDIS_URL: {{ $root.Values.redis.url | quote }}
+{{- if $root.Values.redis.existingSecret }}
+PARLEY_GATEWAY_REDIS_PASSWORD_FILE: "/etc/parley/redis/password"
+{{- end }}
 {{- else if or (gt (int $svc.replicaCount) 1) $svc.autoscaling.enabled }}
 {{- fail "the gateway runs more than one replica: set redis.url so that rate limits and budgets are shared" }}
 {{- end }}

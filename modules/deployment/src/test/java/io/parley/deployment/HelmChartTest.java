@@ -866,6 +866,44 @@ class HelmChartTest {
   }
 
   @Test
+  void redisPassword_isAFileFromTheExistingSecret_inTheGatewayOnly() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.gateway.replicaCount", "2")
+                .set("redis.url", "rediss://parley-redis-master:6379")
+                .set("redis.existingSecret", "parley-redis")
+                .set("redis.passwordKey", "redis-password"));
+
+    assertThat(rendered.configMap("parley-gateway").getData())
+        .containsEntry("PARLEY_GATEWAY_REDIS_PASSWORD_FILE", "/etc/parley/redis/password");
+    var pod = rendered.deployment("parley-gateway").getSpec().getTemplate().getSpec();
+    var secret = volume(pod, "redis-password").getSecret();
+    assertThat(secret.getSecretName()).isEqualTo("parley-redis");
+    assertThat(secret.getItems())
+        .singleElement()
+        .satisfies(
+            item -> {
+              assertThat(item.getKey()).isEqualTo("redis-password");
+              assertThat(item.getPath()).isEqualTo("password");
+            });
+    assertThat(pod.getContainers().getFirst().getVolumeMounts())
+        .anyMatch(
+            m ->
+                m.getName().equals("redis-password")
+                    && m.getMountPath().equals("/etc/parley/redis")
+                    && Boolean.TRUE.equals(m.getReadOnly()));
+    assertThat(pod.getContainers().getFirst().getEnv())
+        .as("never an environment variable")
+        .noneMatch(e -> e.getName().contains("REDIS_PASSWORD") && e.getValue() != null);
+    assertThat(
+            rendered.deployment("parley-inference").getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(v -> v.getName().equals("redis-password"));
+    assertThat(Chart.render(Chart.Options.defaults()).configMap("parley-gateway").getData())
+        .doesNotContainKey("PARLEY_GATEWAY_REDIS_PASSWORD_FILE");
+  }
+
+  @Test
   void embeddedDatabase_isAVolumePerService_oneReplica_recreatedNotRolled() {
     Chart.Rendered rendered =
         Chart.render(
@@ -959,7 +997,9 @@ class HelmChartTest {
         "metrics.dashboard.enable=true",
         "tracing.otlpEndpoint=collector:4318",
         "tracing.protocol=zipkin",
-        "defaults.autoscaling.targetQueueDepth=-1"
+        "defaults.autoscaling.targetQueueDepth=-1",
+        "defaults.autoscaling.keda.serverAddress=prometheus:9090",
+        "defaults.autoscaling.keda.pollingInterval=0"
       })
   void schemaRejectsInvalidValues(String assignment) {
     String[] parts = assignment.split("=", 2);
@@ -1341,5 +1381,85 @@ class HelmChartTest {
         .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability:4318")
         .containsEntry("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         .containsEntry("OTEL_TRACES_SAMPLER_ARG", "0.25");
+  }
+
+  @Test
+  void kedaOptionRendersAScaledObjectOnTheQueueInsteadOfTheHpa() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.inference.autoscaling.enabled", "true")
+                .set("services.inference.autoscaling.minReplicas", "1")
+                .set("services.inference.autoscaling.maxReplicas", "6")
+                .set("services.inference.autoscaling.targetCPUUtilizationPercentage", "0")
+                .set("services.inference.autoscaling.targetQueueDepth", "4")
+                .set("services.inference.autoscaling.keda.enabled", "true")
+                .set(
+                    "services.inference.autoscaling.keda.serverAddress",
+                    "http://prometheus-operated.monitoring:9090")
+                .set(
+                    "services.inference.autoscaling.behavior.scaleDown.stabilizationWindowSeconds",
+                    "600"));
+
+    assertThat(rendered.find(HorizontalPodAutoscaler.class, "parley-inference"))
+        .as("KEDA owns the HPA")
+        .isEmpty();
+    assertThat(rendered.deployment("parley-inference").getSpec().getReplicas()).isNull();
+    ScaledObject.Spec spec = rendered.get(ScaledObject.class, "parley-inference").getSpec();
+    assertThat(spec.scaleTargetRef().name()).isEqualTo("parley-inference");
+    assertThat(spec.scaleTargetRef().kind()).isEqualTo("Deployment");
+    assertThat(spec.minReplicaCount()).isEqualTo(1);
+    assertThat(spec.maxReplicaCount()).isEqualTo(6);
+    assertThat(
+            spec.advanced()
+                .horizontalPodAutoscalerConfig()
+                .behavior()
+                .getScaleDown()
+                .getStabilizationWindowSeconds())
+        .isEqualTo(600);
+    assertThat(spec.triggers())
+        .singleElement()
+        .satisfies(
+            trigger -> {
+              assertThat(trigger.type()).isEqualTo("prometheus");
+              assertThat(trigger.metadata())
+                  .containsEntry("serverAddress", "http://prometheus-operated.monitoring:9090")
+                  .containsEntry("threshold", "4")
+                  .containsEntry(
+                      "query",
+                      "sum(parley_inference_queue_depth{namespace=\"parley\","
+                          + "service=\"parley-inference\"})");
+            });
+    // Only the service that asked for it.
+    assertThat(rendered.all(ScaledObject.class)).hasSize(1);
+  }
+
+  @Test
+  void kedaOptionOnCpuNeedsNoPrometheus_andAQueueTriggerDoes() {
+    Chart.Rendered rendered =
+        Chart.render(
+            Chart.Options.defaults()
+                .set("services.gateway.autoscaling.enabled", "true")
+                .set("services.gateway.autoscaling.keda.enabled", "true")
+                .set("redis.url", "redis://redis:6379"));
+    assertThat(rendered.get(ScaledObject.class, "parley-gateway").getSpec().triggers())
+        .singleElement()
+        .satisfies(
+            trigger -> {
+              assertThat(trigger.type()).isEqualTo("cpu");
+              assertThat(trigger.metricType()).isEqualTo("Utilization");
+              assertThat(trigger.metadata()).containsEntry("value", "70");
+            });
+    assertThat(rendered.find(HorizontalPodAutoscaler.class, "parley-gateway")).isEmpty();
+
+    assertThatThrownBy(
+            () ->
+                Chart.render(
+                    Chart.Options.defaults()
+                        .set("services.inference.autoscaling.enabled", "true")
+                        .set("services.inference.autoscaling.targetQueueDepth", "4")
+                        .set("services.inference.autoscaling.keda.enabled", "true")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("serverAddress");
   }
 }

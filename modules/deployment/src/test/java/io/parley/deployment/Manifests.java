@@ -59,7 +59,8 @@ final class Manifests {
           Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", RoleBinding.class),
           Map.entry("cert-manager.io/v1/Certificate", Certificate.class),
           Map.entry("monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class),
-          Map.entry("monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class));
+          Map.entry("monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class),
+          Map.entry("keda.sh/v1alpha1/ScaledObject", ScaledObject.class));
 
   /** Reads YAML into trees, rejecting duplicate keys. */
   static final YAMLMapper YAML =

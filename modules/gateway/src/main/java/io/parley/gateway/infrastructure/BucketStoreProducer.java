@@ -6,8 +6,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -28,6 +30,11 @@ public class BucketStoreProducer {
   @ConfigProperty(name = "parley.gateway.redis.url")
   String redisUrl;
 
+  /** File holding Redis's password (mounted from a Secret); empty when Redis needs none. */
+  @Inject
+  @ConfigProperty(name = "parley.gateway.redis.password-file")
+  Optional<String> redisPasswordFile;
+
   @Inject
   @ConfigProperty(name = "parley.gateway.redis.prefix")
   String redisPrefix;
@@ -46,14 +53,19 @@ public class BucketStoreProducer {
       }
       case "redis" -> {
         LOG.info(() -> "Rate limits are kept in Redis, keys " + redisPrefix + "*");
-        yield new TimedBucketStore(
-            new RedisBucketStore(redisUrl, redisPrefix, Duration.ofMillis(redisTimeoutMillis)),
-            "redis");
+        yield new TimedBucketStore(new RedisBucketStore(redisEndpoint(), redisPrefix), "redis");
       }
       default ->
           throw new IllegalStateException(
               "parley.gateway.limiter must be memory or redis, not '" + limiter + "'");
     };
+  }
+
+  private RedisEndpoint redisEndpoint() {
+    return new RedisEndpoint(
+        redisUrl,
+        redisPasswordFile.map(String::strip).filter(path -> !path.isEmpty()).map(Path::of),
+        Duration.ofMillis(redisTimeoutMillis));
   }
 
   void close(@Disposes BucketStore store) {
@@ -68,7 +80,7 @@ public class BucketStoreProducer {
   @ApplicationScoped
   ChangeFeed changeFeed() {
     if (limiter.strip().equalsIgnoreCase("redis")) {
-      return new RedisChangeFeed(redisUrl, redisPrefix, Duration.ofMillis(redisTimeoutMillis));
+      return new RedisChangeFeed(redisEndpoint(), redisPrefix);
     }
     return ChangeFeed.LOCAL;
   }

@@ -1,12 +1,9 @@
 package io.parley.gateway.infrastructure;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.parley.gateway.domain.Bucket;
@@ -110,24 +107,13 @@ public final class RedisBucketStore implements BucketStore {
   private String adjustSha;
 
   /**
-   * @param url Redis URL ({@code redis://127.0.0.1:6379}, {@code rediss://…}, with password or
-   *     database as Lettuce reads them)
+   * @param endpoint the Redis server and how to reach it
    * @param prefix prefix of every key
-   * @param timeout connect and command timeout
    */
-  public RedisBucketStore(String url, String prefix, Duration timeout) {
-    var uri = RedisURI.create(url);
-    uri.setTimeout(timeout);
-    this.client = RedisClient.create(uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .socketOptions(io.lettuce.core.SocketOptions.builder().connectTimeout(timeout).build())
-            .build());
+  public RedisBucketStore(RedisEndpoint endpoint, String prefix) {
+    this.client = endpoint.client();
     this.prefix = prefix;
-    this.timeoutMillis = timeout.toMillis();
+    this.timeoutMillis = endpoint.timeout().toMillis();
   }
 
   @Override

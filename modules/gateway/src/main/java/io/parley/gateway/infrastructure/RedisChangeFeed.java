@@ -1,16 +1,12 @@
 package io.parley.gateway.infrastructure;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.parley.gateway.application.ChangeFeed;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -44,21 +40,11 @@ public final class RedisChangeFeed implements ChangeFeed {
   private volatile boolean live;
 
   /**
-   * @param url Redis URL
+   * @param endpoint the Redis server and how to reach it
    * @param prefix prefix of the channel name
-   * @param timeout connect and command timeout
    */
-  public RedisChangeFeed(String url, String prefix, Duration timeout) {
-    var uri = RedisURI.create(url);
-    uri.setTimeout(timeout);
-    this.client = RedisClient.create(uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .socketOptions(io.lettuce.core.SocketOptions.builder().connectTimeout(timeout).build())
-            .build());
+  public RedisChangeFeed(RedisEndpoint endpoint, String prefix) {
+    this.client = endpoint.client();
     this.channel = prefix + "changes";
     client.addListener(
         new RedisConnectionStateListener() {

@@ -11,8 +11,10 @@ import io.parley.gateway.domain.RateLimits;
 import io.parley.gateway.domain.Role;
 import io.parley.gateway.infrastructure.MemoryBucketStore;
 import io.parley.gateway.infrastructure.RedisBucketStore;
+import io.parley.gateway.infrastructure.RedisEndpoint;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +50,9 @@ class RateLimiterTest {
   void unlimited_hasNoHeaders_andTouchesNoStore() {
     var limiter =
         new RateLimiter(
-            new RedisBucketStore("redis://127.0.0.1:1", "x:", Duration.ofMillis(100)),
+            new RedisBucketStore(
+                new RedisEndpoint("redis://127.0.0.1:1", Optional.empty(), Duration.ofMillis(100)),
+                "x:"),
             org -> OrganizationLimits.NONE,
             RateLimits.NONE,
             false,
@@ -170,7 +174,9 @@ class RateLimiterTest {
 
   private static RateLimiter redisDown(boolean failOpen) {
     return new RateLimiter(
-        new RedisBucketStore("redis://127.0.0.1:1", "x:", Duration.ofMillis(100)),
+        new RedisBucketStore(
+            new RedisEndpoint("redis://127.0.0.1:1", Optional.empty(), Duration.ofMillis(100)),
+            "x:"),
         org -> new OrganizationLimits(new RateLimits(10, 100), Map.of()),
         RateLimits.NONE,
         failOpen,

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -30,7 +31,9 @@ class RedisBucketStoreTest {
   void connect() {
     assertThat(redisAnswers()).as("Redis must answer on 127.0.0.1:6379").isTrue();
     prefix = "parley-test:" + UUID.randomUUID() + ":";
-    store = new RedisBucketStore(URL, prefix, Duration.ofSeconds(2));
+    store =
+        new RedisBucketStore(
+            new RedisEndpoint(URL, Optional.empty(), Duration.ofSeconds(2)), prefix);
   }
 
   @AfterEach
@@ -79,7 +82,9 @@ class RedisBucketStoreTest {
 
   @Test
   void twoReplicas_shareTheBuckets_exactlyUnderConcurrency() throws Exception {
-    var other = new RedisBucketStore(URL, prefix, Duration.ofSeconds(2));
+    var other =
+        new RedisBucketStore(
+            new RedisEndpoint(URL, Optional.empty(), Duration.ofSeconds(2)), prefix);
     try {
       var allowed = new AtomicInteger();
       var start = new CountDownLatch(1);
@@ -134,7 +139,10 @@ class RedisBucketStoreTest {
 
   @Test
   void unreachableRedis_failsFast() {
-    var down = new RedisBucketStore("redis://127.0.0.1:1", prefix, Duration.ofMillis(200));
+    var down =
+        new RedisBucketStore(
+            new RedisEndpoint("redis://127.0.0.1:1", Optional.empty(), Duration.ofMillis(200)),
+            prefix);
     try {
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> down.take("org", List.of(new Bucket("rpm", 10, 1))))

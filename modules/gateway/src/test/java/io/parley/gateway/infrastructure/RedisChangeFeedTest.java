@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,12 @@ class RedisChangeFeedTest {
   @Test
   void aChangePublishedByOneReplica_reachesTheOther_withinOneSecond() throws Exception {
     var prefix = "parley-test:" + UUID.randomUUID() + ":";
-    try (var a = new RedisChangeFeed(URL, prefix, Duration.ofSeconds(2));
-        var b = new RedisChangeFeed(URL, prefix, Duration.ofSeconds(2))) {
+    try (var a =
+            new RedisChangeFeed(
+                new RedisEndpoint(URL, Optional.empty(), Duration.ofSeconds(2)), prefix);
+        var b =
+            new RedisChangeFeed(
+                new RedisEndpoint(URL, Optional.empty(), Duration.ofSeconds(2)), prefix)) {
       List<String> received = new CopyOnWriteArrayList<>();
       b.subscribe(received::add);
       awaitLive(a);
@@ -37,7 +42,10 @@ class RedisChangeFeedTest {
 
   @Test
   void withoutRedis_theFeedIsNotLive_soCachedAnswersAreNotTrusted() throws Exception {
-    try (var feed = new RedisChangeFeed("redis://127.0.0.1:1", "x:", Duration.ofMillis(200))) {
+    try (var feed =
+        new RedisChangeFeed(
+            new RedisEndpoint("redis://127.0.0.1:1", Optional.empty(), Duration.ofMillis(200)),
+            "x:")) {
       Thread.sleep(500);
       assertThat(feed.live()).isFalse();
       feed.publish("access");
