@@ -1,18 +1,16 @@
 package it.io.parley.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.errors.NotFoundException;
-import com.openai.errors.UnauthorizedException;
-import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
-import com.openai.models.models.Model;
 import com.openai.models.moderations.ModerationCreateParams;
+import io.grpc.ManagedChannel;
+import io.parley.common.grpc.Channels;
+import io.parley.common.grpc.security.GrpcSecurity;
+import io.parley.common.grpc.security.MutualTls;
+import io.parley.inference.v1.InferenceServiceGrpc;
 import io.parley.testing.Ports;
 import io.parley.testing.TestModels;
 import java.io.IOException;
@@ -33,12 +31,12 @@ import org.junit.jupiter.api.Test;
  * The platform as container images: {@code ./parley images} builds every service's image and {@code
  * ./parley up --containers} runs each in its own container on the project network (its own half,
  * 198.18.7.128/25, and container names of its own, so a stack started by hand is left alone); the
- * official OpenAI SDK then talks to the gateway container. Runs in the {@code containers} profile
+ * official OpenAI SDK then talks to the gateway container: the whole {@link OpenAiSdkSuite}, and
+ * embeddings, moderation and files from their containers. Runs in the {@code containers} profile
  * (podman required), which CI runs.
  */
-class ContainersIT {
+class ContainersIT extends OpenAiSdkSuite {
 
-  static final String MODEL = "stories260k";
   static final Path ROOT =
       Path.of(System.getProperty("parley.root", "../..")).toAbsolutePath().normalize();
   static final Path HOME = ROOT.resolve("modules/system-tests/target/containers-home");
@@ -46,6 +44,8 @@ class ContainersIT {
   static final Map<String, String> ENV = new HashMap<>();
   static OpenAIClient client;
   static String adminKey;
+  static ManagedChannel channel;
+  static InferenceServiceGrpc.InferenceServiceBlockingStub inference;
 
   @BeforeAll
   static void start() throws Exception {
@@ -65,18 +65,58 @@ class ContainersIT {
     parley(Duration.ofMinutes(20), "images");
     parley(Duration.ofMinutes(15), "up", "--containers");
     adminKey = Files.readString(HOME.resolve("admin-key")).strip();
-    client = client(adminKey);
+    client = sdk(adminKey);
+    // Inference's gRPC port on its container address (the project network), with the gateway's
+    // identity from the stack's own CA.
+    var address =
+        podman(
+                "inspect",
+                "--format",
+                "{{(index .NetworkSettings.Networks \"parley-it\").IPAddress}}",
+                "parley-it-inference")
+            .strip();
+    var tls = HOME.resolve("tls");
+    channel =
+        Channels.open(
+            address + ":9090",
+            64 << 20,
+            MutualTls.load(
+                GrpcSecurity.of(
+                    tls.resolve("gateway.crt"),
+                    tls.resolve("gateway.key"),
+                    tls.resolve("ca.crt"),
+                    Duration.ofSeconds(30))),
+            "inference");
+    inference = InferenceServiceGrpc.newBlockingStub(channel);
+  }
+
+  @Override
+  OpenAIClient client() {
+    return client;
+  }
+
+  @Override
+  OpenAIClient client(String apiKey) {
+    return sdk(apiKey);
+  }
+
+  @Override
+  InferenceServiceGrpc.InferenceServiceBlockingStub inference() {
+    return inference;
   }
 
   @AfterAll
   static void stop() throws Exception {
+    if (channel != null) {
+      Channels.close(channel);
+    }
     if (client != null) {
       client.close();
     }
     parley(Duration.ofMinutes(5), "down");
   }
 
-  static OpenAIClient client(String key) {
+  static OpenAIClient sdk(String key) {
     return OpenAIOkHttpClient.builder()
         .baseUrl("http://127.0.0.1:" + ENV.get("PARLEY_PORT") + "/v1")
         .apiKey(key)
@@ -113,55 +153,6 @@ class ContainersIT {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  @Test
-  void models_listTheServedModel() {
-    assertThat(client.models().list().data()).extracting(Model::id).contains(MODEL);
-  }
-
-  @Test
-  void chatCompletion_fromTheInferenceContainer() {
-    ChatCompletion completion =
-        client
-            .chat()
-            .completions()
-            .create(
-                ChatCompletionCreateParams.builder()
-                    .model(MODEL)
-                    .addUserMessage("Tell me a story about a cat.")
-                    .maxCompletionTokens(8)
-                    .temperature(0.0)
-                    .build());
-
-    assertThat(completion.choices()).hasSize(1);
-    assertThat(completion.choices().getFirst().message().content()).isPresent();
-    assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(8);
-  }
-
-  @Test
-  void streamedChatCompletion_arrivesInChunksWithUsage() {
-    var chunks = new ArrayList<ChatCompletionChunk>();
-    try (var stream =
-        client
-            .chat()
-            .completions()
-            .createStreaming(
-                ChatCompletionCreateParams.builder()
-                    .model(MODEL)
-                    .addUserMessage("Once upon a time")
-                    .maxCompletionTokens(12)
-                    .temperature(0.0)
-                    .streamOptions(
-                        com.openai.models.chat.completions.ChatCompletionStreamOptions.builder()
-                            .includeUsage(true)
-                            .build())
-                    .build())) {
-      stream.stream().forEach(chunks::add);
-    }
-
-    assertThat(chunks.size()).isGreaterThan(2);
-    assertThat(chunks.getLast().usage().orElseThrow().completionTokens()).isEqualTo(12);
   }
 
   @Test
@@ -215,16 +206,6 @@ class ContainersIT {
   }
 
   @Test
-  void unknownKey_is401_fromTheUsageContainer() {
-    var stranger = client("sk-parley-not-a-key-0123456789abcdef");
-    try {
-      assertThatThrownBy(() -> stranger.models().list()).isInstanceOf(UnauthorizedException.class);
-    } finally {
-      stranger.close();
-    }
-  }
-
-  @Test
   void containers_logJsonLines_andRunAsUser1001OnAReadOnlyRoot() throws Exception {
     var logs = podman("logs", "parley-it-gateway");
     var lines = logs.lines().filter(line -> !line.isBlank()).toList();
@@ -252,11 +233,5 @@ class ContainersIT {
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as("podman %s: %s", String.join(" ", args), output).isZero();
     return output;
-  }
-
-  @Test
-  void unknownModel_is404() {
-    assertThatThrownBy(() -> client.models().retrieve("no-such-model"))
-        .isInstanceOf(NotFoundException.class);
   }
 }
