@@ -76,6 +76,7 @@ public final class Telemetry {
   }
 
   private static Telemetry create() {
+    LogCorrelation.install();
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

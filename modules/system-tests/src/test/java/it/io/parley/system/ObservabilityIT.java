@@ -108,7 +108,9 @@ class ObservabilityIT {
                 "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
                 otlp + "/gateway/v1/traces",
                 "OTEL_BSP_SCHEDULE_DELAY",
-                "100"),
+                "100",
+                "WLP_LOGGING_MESSAGE_FORMAT",
+                "JSON"),
             certs);
     inference.awaitReady(
         URI.create("http://127.0.0.1:" + inferenceHttpPort + "/health/ready"),
@@ -224,6 +226,48 @@ class ObservabilityIT {
     assertThat(containsAny(gatewaySpans, raw))
         .as("a span exported by the gateway carries the client's trace id")
         .isTrue();
+  }
+
+  @Test
+  void aFailedRequest_isLoggedAsJson_withItsTraceId() throws Exception {
+    // This gateway has no embeddings service: the request fails on the server's side.
+    var traceId = HexFormat.of().formatHex(randomBytes(16));
+    var response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/v1/embeddings"))
+                .header("Authorization", "Bearer " + adminKey)
+                .header("Content-Type", "application/json")
+                .header(
+                    "traceparent",
+                    "00-" + traceId + "-" + HexFormat.of().formatHex(randomBytes(8)) + "-01")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"all-minilm-l6-v2\",\"input\":\"a cat\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isGreaterThanOrEqualTo(500);
+
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    com.fasterxml.jackson.databind.JsonNode line = null;
+    while (line == null && System.nanoTime() < deadline) {
+      for (var text : Files.readAllLines(gateway.log())) {
+        if (text.startsWith("{") && text.contains(traceId)) {
+          line = json.readTree(text);
+        }
+      }
+      if (line == null) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(line)
+        .as("a JSON line of the gateway's log with the trace id %s", traceId)
+        .isNotNull();
+    assertThat(line.path("ext_traceId").asText()).isEqualTo(traceId);
+    assertThat(line.path("ext_spanId").asText()).hasSize(16);
+    assertThat(line.path("loglevel").asText()).isEqualTo("WARNING");
+    assertThat(line.path("message").asText())
+        .contains("POST /v1/embeddings answered " + response.statusCode());
   }
 
   @Test

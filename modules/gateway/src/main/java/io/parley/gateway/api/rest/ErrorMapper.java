@@ -37,6 +37,8 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
       requestId = RequestIds.next();
       request.setAttribute(RequestIds.PROPERTY, requestId);
     }
+    // For the request's log line when it ends in a 5xx (HttpTelemetryFilter).
+    request.setAttribute(HttpTelemetryFilter.FAILURE, failure);
     var reply =
         reply(
             failure,

@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * Observes every API request, streamed answers included (the whole stream is inside the chain): a
@@ -26,14 +27,21 @@ import java.util.concurrent.TimeUnit;
  * traceparent} response header; and {@code parley_http_server_duration_seconds} per route template
  * (set by {@link RouteTemplateFilter}; {@code unmatched} for requests refused before routing),
  * method and status class. Probes and scrapes ({@code /health}, {@code /metrics}) are not observed.
+ * An answer of 5xx is logged at WARNING with what failed, while the span is current, so the line
+ * carries the trace id.
  */
 @WebFilter(urlPatterns = "/*", asyncSupported = true)
 public class HttpTelemetryFilter extends HttpFilter {
 
   private static final long serialVersionUID = 1L;
 
+  private static final Logger LOG = Logger.getLogger(HttpTelemetryFilter.class.getName());
+
   /** The request attribute that holds the matched route template. */
   static final String ROUTE = HttpTelemetryFilter.class.getName() + ".route";
+
+  /** The request attribute that holds the failure the error mapper answered, if any. */
+  static final String FAILURE = HttpTelemetryFilter.class.getName() + ".failure";
 
   static final String METER = "parley.http.server.duration";
 
@@ -107,11 +115,15 @@ public class HttpTelemetryFilter extends HttpFilter {
     try (var ignored = parent.with(span).makeCurrent()) {
       chain.doFilter(request, response);
       status = response.getStatus();
+      if (status >= 500) {
+        // Logged while the span is current, so the line carries its trace id (LogCorrelation).
+        LOG.warning(method + " " + route(request) + " answered " + status + failure(request));
+      }
     } catch (IOException | ServletException | RuntimeException e) {
       span.recordException(e);
       throw e;
     } finally {
-      var route = request.getAttribute(ROUTE) instanceof String r ? r : "unmatched";
+      var route = route(request);
       span.updateName(method + " " + route);
       span.setAttribute("http.route", route);
       span.setAttribute("http.response.status_code", (long) status);
@@ -122,6 +134,19 @@ public class HttpTelemetryFilter extends HttpFilter {
       timer(telemetry, route, method, status / 100)
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** What failed, for the log line of a 5xx: the exception and its cause (a gRPC status). */
+  private static String failure(HttpServletRequest request) {
+    if (!(request.getAttribute(FAILURE) instanceof Throwable failure)) {
+      return "";
+    }
+    var cause = failure.getCause();
+    return ": " + failure + (cause == null || cause == failure ? "" : " (cause: " + cause + ")");
+  }
+
+  private static String route(HttpServletRequest request) {
+    return request.getAttribute(ROUTE) instanceof String r ? r : "unmatched";
   }
 
   /**
