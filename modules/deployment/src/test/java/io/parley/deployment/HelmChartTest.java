@@ -845,6 +845,11 @@ class HelmChartTest {
         .containsEntry("PARLEY_GRPC_SHUTDOWN_GRACE_MS", "110000");
     assertThat(rendered.configMap("parley-gateway").getData())
         .doesNotContainKey("PARLEY_GRPC_SHUTDOWN_GRACE_MS");
+    // A rolling update stops the next inference pod only once the gateways can have found the
+    // new one (connection recycle 20 s, name cache 5 s); the gateway's Service follows readiness.
+    assertThat(rendered.deployment("parley-inference").getSpec().getMinReadySeconds())
+        .isEqualTo(30);
+    assertThat(rendered.deployment("parley-gateway").getSpec().getMinReadySeconds()).isZero();
   }
 
   @Test
