@@ -638,6 +638,14 @@ class RolloutIT {
       }
       out.append('\n').append(title).append(" (").append(items.size()).append("):");
       items.stream().limit(30).forEach(item -> out.append("\n  ").append(item));
+      // When they happened: the count per second (items start with their instant).
+      var perSecond = new TreeMap<String, Integer>();
+      items.forEach(
+          item -> perSecond.merge(item.substring(0, Math.min(19, item.length())), 1, Integer::sum));
+      out.append("\n  per second:");
+      perSecond.forEach(
+          (second, count) ->
+              out.append(' ').append(second.substring(11)).append('=').append(count));
     }
   }
 
