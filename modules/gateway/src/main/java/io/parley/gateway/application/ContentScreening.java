@@ -16,6 +16,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -30,6 +32,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class ContentScreening {
+
+  private static final Logger LOG = Logger.getLogger(ContentScreening.class.getName());
 
   private SafetyBackend safety;
   private UsageBackend usage;
@@ -67,10 +71,23 @@ public class ContentScreening {
     if (cached != null && now - cached.until() < 0) {
       return cached.policy();
     }
-    var policy =
-        persistent()
-            ? fromUsage(usage.moderationPolicy(organization))
-            : safety.policy(organization);
+    Policy policy;
+    try {
+      policy =
+          persistent()
+              ? fromUsage(usage.moderationPolicy(organization))
+              : safety.policy(organization);
+    } catch (RuntimeException e) {
+      if (cached == null) {
+        throw e;
+      }
+      // While the service that keeps policies cannot answer (a restart, an outage), the last
+      // policy it gave stays in force: nobody can change it meanwhile. Asked again after a pause.
+      LOG.log(Level.FINE, "Moderation policy of " + organization + " kept: lookup failed", e);
+      policies.put(
+          organization, new Cached(cached.policy(), now + Math.min(cacheNanos, 1_000_000_000L)));
+      return cached.policy();
+    }
     policies.put(organization, new Cached(policy, now + cacheNanos));
     return policy;
   }

@@ -90,6 +90,16 @@ class ContentScreeningTest {
   }
 
   @Test
+  void whileNoPolicyCanBeRead_theLastOneStaysInForce_andWithoutOneTheLookupFails() {
+    safety.policies.put("org-a", Policy.newBuilder().setScreenInput(true).build());
+    assertThat(screening.policy("org-a").getScreenInput()).isTrue();
+
+    safety.close(); // the service that keeps the policies is gone
+    assertThat(screening.policy("org-a").getScreenInput()).isTrue();
+    assertThatThrownBy(() -> screening.policy("org-b")).isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
   void withoutASafetyService_screeningIsOff() {
     var off = Unconfigured.screening();
     off.screenInput(CALLER, "req_1", List.of(prompt("kill")), "prompt");
