@@ -9,9 +9,16 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -84,13 +91,7 @@ public final class Telemetry {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     try {
-      var sdk =
-          AutoConfiguredOpenTelemetrySdk.builder()
-              .addPropertiesSupplier(Telemetry::tracingProperties)
-              .setServiceClassLoader(Telemetry.class.getClassLoader())
-              .disableShutdownHook()
-              .build()
-              .getOpenTelemetrySdk();
+      var sdk = sdk(Telemetry::tracingProperties);
       return new Telemetry(registry, sdk, Optional.of(sdk));
     } catch (RuntimeException e) {
       // A bad exporter setting must not take the service down: it runs without traces.
@@ -98,6 +99,47 @@ public final class Telemetry {
       return new Telemetry(registry, OpenTelemetry.noop(), Optional.empty());
     }
   }
+
+  /**
+   * The SDK from its settings. Without an exporter, spans still get ids (a request's trace id is in
+   * its {@code traceparent} answer, its gRPC calls and its log lines) but record nothing: the SDK
+   * would otherwise hand out a no-op tracer, whose spans have no ids at all.
+   */
+  static OpenTelemetrySdk sdk(java.util.function.Supplier<Map<String, String>> properties) {
+    return AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(properties)
+        .addTracerProviderCustomizer(
+            (builder, config) -> exported(config) ? builder : builder.addSpanProcessor(IDS_ONLY))
+        .addSamplerCustomizer((sampler, config) -> exported(config) ? sampler : Sampler.alwaysOff())
+        .setServiceClassLoader(Telemetry.class.getClassLoader())
+        .disableShutdownHook()
+        .build()
+        .getOpenTelemetrySdk();
+  }
+
+  private static boolean exported(ConfigProperties config) {
+    return !config.getList("otel.traces.exporter", List.of("otlp")).equals(List.of("none"));
+  }
+
+  /** A span processor that does nothing; its presence keeps the SDK's tracer (see {@link #sdk}). */
+  private static final SpanProcessor IDS_ONLY =
+      new SpanProcessor() {
+        @Override
+        public void onStart(Context parent, ReadWriteSpan span) {}
+
+        @Override
+        public boolean isStartRequired() {
+          return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {}
+
+        @Override
+        public boolean isEndRequired() {
+          return false;
+        }
+      };
 
   /**
    * The defaults under the standard settings (environment variables and system properties win): no
