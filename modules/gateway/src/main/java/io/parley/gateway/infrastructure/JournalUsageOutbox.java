@@ -58,7 +58,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * <p><b>Sending.</b> One flusher thread sends finished records with {@code RecordUsage} in batches
  * of up to {@code parley.gateway.outbox.batch-size} (at most 1,000), waiting up to {@code
  * parley.gateway.outbox.flush-ms} to fill a batch, and writes {@code recorded} after the answer.
- * While the usage service cannot be reached it retries the same batch with backoff (to 30 s):
+ * While the usage service cannot be reached it retries the same batch with backoff (to 5 s), and
+ * each retry makes the channel reconnect at once instead of waiting out gRPC's reconnect backoff:
  * nothing is dropped, and because the ledger is idempotent by request id a record sent twice
  * (answer lost) is billed once. A record the service refuses outright (invalid) is logged and
  * marked recorded, so it cannot block the others.
@@ -80,7 +81,7 @@ public class JournalUsageOutbox implements UsageOutbox {
   private static final System.Logger LOG = System.getLogger(JournalUsageOutbox.class.getName());
   private static final Pattern SEGMENT = Pattern.compile("outbox-(\\d{16})\\.jsonl");
   private static final long FIRST_BACKOFF_MILLIS = 200;
-  private static final long MAX_BACKOFF_MILLIS = 30_000;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .setSerializationInclusion(JsonInclude.Include.NON_DEFAULT)
@@ -630,6 +631,7 @@ public class JournalUsageOutbox implements UsageOutbox {
         throw new InterruptedException();
       }
       Thread.sleep(Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(attempt++, 20)));
+      usage.reconnectNow();
     }
   }
 
@@ -665,6 +667,7 @@ public class JournalUsageOutbox implements UsageOutbox {
         throw new InterruptedException();
       }
       Thread.sleep(Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(attempt++, 20)));
+      usage.reconnectNow();
     }
   }
 

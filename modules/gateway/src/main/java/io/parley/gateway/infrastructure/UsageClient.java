@@ -1,6 +1,7 @@
 package io.parley.gateway.infrastructure;
 
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.parley.common.grpc.GrpcErrors;
 import io.parley.gateway.application.UsageBackend;
@@ -108,6 +109,16 @@ public class UsageClient implements UsageBackend {
     this.enabled = target.filter(t -> !t.isBlank()).isPresent();
     this.deadlineMillis = deadlineMillis;
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /**
+   * Makes the channel connect at once if it is waiting out gRPC's reconnect backoff (which grows to
+   * 2 minutes during an outage), so a retry after the service is back finds it.
+   */
+  public void reconnectNow() {
+    if (channel instanceof ManagedChannel managed) {
+      managed.resetConnectBackoff();
+    }
   }
 
   /** Whether a usage service is configured. */
