@@ -1,9 +1,8 @@
 package io.parley.common.telemetry;
 
-import java.io.IOException;
+import io.parley.common.runtime.SecretFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -14,9 +13,6 @@ import java.util.Optional;
  * /metrics} is open to whoever reaches the service's HTTP port.
  */
 public final class ScrapeToken {
-
-  /** Longest token accepted from the file, in bytes. */
-  static final int MAX_BYTES = 4096;
 
   private final byte[] token;
 
@@ -32,23 +28,13 @@ public final class ScrapeToken {
   /**
    * Reads the token from a file (surrounding white space ignored).
    *
-   * @throws IllegalArgumentException when the file is empty or longer than {@link #MAX_BYTES}
+   * @throws IllegalArgumentException when the file is empty or longer than {@link
+   *     SecretFile#MAX_BYTES}
    * @throws UncheckedIOException when it cannot be read
    */
   public static ScrapeToken fromFile(Path file) {
-    try {
-      if (Files.size(file) > MAX_BYTES) {
-        throw new IllegalArgumentException(
-            "parley.metrics.token-file " + file + " is longer than " + MAX_BYTES + " bytes");
-      }
-      var value = Files.readString(file, StandardCharsets.UTF_8).strip();
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException("parley.metrics.token-file " + file + " is empty");
-      }
-      return new ScrapeToken(value.getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException("parley.metrics.token-file " + file + " cannot be read", e);
-    }
+    return new ScrapeToken(
+        SecretFile.read("parley.metrics.token-file", file).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The configured token file, or none. */

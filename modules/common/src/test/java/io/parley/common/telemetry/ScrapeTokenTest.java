@@ -40,7 +40,9 @@ class ScrapeTokenTest {
   @Test
   void anEmptyOrOversizedFileIsAConfigurationError() throws Exception {
     var empty = Files.writeString(dir.resolve("empty"), "\n");
-    var big = Files.writeString(dir.resolve("big"), "x".repeat(ScrapeToken.MAX_BYTES + 1));
+    var big =
+        Files.writeString(
+            dir.resolve("big"), "x".repeat(io.parley.common.runtime.SecretFile.MAX_BYTES + 1));
 
     assertThatThrownBy(() -> ScrapeToken.fromFile(empty))
         .isInstanceOf(IllegalArgumentException.class)

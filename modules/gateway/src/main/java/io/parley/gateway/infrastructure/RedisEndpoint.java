@@ -6,10 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.StaticCredentialsProvider;
 import io.lettuce.core.TimeoutOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.parley.common.runtime.SecretFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -26,9 +23,6 @@ import java.util.Optional;
  * @param timeout connect and command timeout
  */
 public record RedisEndpoint(String url, Optional<Path> passwordFile, Duration timeout) {
-
-  /** A password file larger than this is a mistake, not a password. */
-  static final long MAX_PASSWORD_BYTES = 4096;
 
   public RedisEndpoint {
     Objects.requireNonNull(url, "url");
@@ -56,22 +50,6 @@ public record RedisEndpoint(String url, Optional<Path> passwordFile, Duration ti
   }
 
   private static char[] password(Path file) {
-    try {
-      if (Files.size(file) > MAX_PASSWORD_BYTES) {
-        throw new IllegalStateException(
-            "parley.gateway.redis.password-file "
-                + file
-                + " is over "
-                + MAX_PASSWORD_BYTES
-                + " bytes");
-      }
-      var password = Files.readString(file, StandardCharsets.UTF_8).strip();
-      if (password.isEmpty()) {
-        throw new IllegalStateException("parley.gateway.redis.password-file " + file + " is empty");
-      }
-      return password.toCharArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read parley.gateway.redis.password-file " + file, e);
-    }
+    return SecretFile.read("parley.gateway.redis.password-file", file).toCharArray();
   }
 }

@@ -110,7 +110,7 @@ class RedisEndpointTest {
   void anEmptyOrMissingPasswordFile_failsAtStartWithItsName(@TempDir Path dir) throws IOException {
     var empty = Files.writeString(dir.resolve("empty"), "  \n");
     assertThatThrownBy(() -> store(Optional.of(empty)))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("password-file")
         .hasMessageContaining("empty");
     var missing = dir.resolve("missing");
