@@ -86,7 +86,7 @@ public final class DefaultsBenchmark {
     var shared = new HashMap<String, String>();
     shared.put("PARLEY_HOST_SHARED_SERVICES", Integer.toString(SERVICES.size()));
     shared.put("MALLOC_ARENA_MAX", "2");
-    shared.put("JVM_ARGS", "-XX:+UseSerialGC -Xmx512m -Xmn16m");
+    shared.put("JVM_ARGS", "-XX:+UseSerialGC -Xmx512m");
     shared.put("PARLEY_DATA_DIR", output.resolve("data").toString());
 
     var http = new LinkedHashMap<String, Integer>();
