@@ -363,26 +363,33 @@ class MultiTenantIT {
         }
       }
     }
-    Thread.sleep(3_000);
-    var usage =
-        call(
-            1,
-            "GET",
-            "/organization/usage/completions?start_time="
-                + (Instant.now().getEpochSecond() - 3600)
-                + "&bucket_width=1d",
-            org.ownerKey(),
-            null,
-            null);
-    assertThat(usage.status()).as(usage.body().toString()).isEqualTo(200);
+    // A dropped stream is recorded once the engine has stopped it and the gateway's outbox has
+    // delivered the record: read the ledger until every request is there (or 30 s have passed).
     long requests = 0;
     long output = 0;
-    for (var bucket : usage.body().path("data")) {
-      for (var result : bucket.path("results")) {
-        requests += result.path("num_model_requests").asLong();
-        output += result.path("output_tokens").asLong();
+    var deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    do {
+      Thread.sleep(500);
+      var usage =
+          call(
+              1,
+              "GET",
+              "/organization/usage/completions?start_time="
+                  + (Instant.now().getEpochSecond() - 3600)
+                  + "&bucket_width=1d",
+              org.ownerKey(),
+              null,
+              null);
+      assertThat(usage.status()).as(usage.body().toString()).isEqualTo(200);
+      requests = 0;
+      output = 0;
+      for (var bucket : usage.body().path("data")) {
+        for (var result : bucket.path("results")) {
+          requests += result.path("num_model_requests").asLong();
+          output += result.path("output_tokens").asLong();
+        }
       }
-    }
+    } while (requests < complete + dropped && System.nanoTime() < deadline);
     long droppedTokens = output - expectedCompletion;
     System.out.printf(
         "Metering: %d requests recorded; %d completion tokens for the %d complete requests,"
